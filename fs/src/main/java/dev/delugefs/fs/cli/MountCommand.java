@@ -1,0 +1,33 @@
+package dev.delugefs.fs.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = {"Run a node of VOLUME from its storage root in the foreground, mounted at MOUNTPOINT "
+                + "if given. Stop it with Ctrl-C, SIGTERM or 'delugefs unmount MOUNTPOINT'."})
+final class MountCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "VOLUME", description = "The volume the root belongs to.")
+    String volume;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "MOUNTPOINT",
+            description = "Where to mount it; created if missing, must be empty. Without it the node only stores.")
+    Path mountpoint;
+
+    @Mixin
+    RootOption root;
+
+    @Override
+    public Integer call() throws Exception {
+        return NodeRunner.run(root.path(), volume, mountpoint, spec.commandLine().getOut());
+    }
+}

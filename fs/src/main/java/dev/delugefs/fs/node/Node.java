@@ -1,0 +1,111 @@
+package dev.delugefs.fs.node;
+
+import dev.delugefs.discovery.NodeIdentity;
+import dev.delugefs.fs.vfs.DelugeVfs;
+import dev.delugefs.fs.vfs.Vfs;
+import dev.delugefs.metadata.Hlc;
+import dev.delugefs.metadata.Namespace;
+import dev.delugefs.metadata.NamespaceStore;
+import dev.delugefs.metadata.VolumeConfig;
+import dev.delugefs.swarm.BlockStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One running node over one storage root: starts the parts bottom-up and stops them top-down, so that at
+ * close every open file is sealed before the namespace makes its last commit.
+ */
+public final class Node implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+    private final Path root;
+    private final NodeIdentity identity;
+    private final FileLock lock;
+    private final NamespaceStore store;
+    private final BlockStore blocks;
+    private final DelugeVfs vfs;
+    private boolean closed;
+
+    private Node(Path root, NodeIdentity identity, FileLock lock, NamespaceStore store, BlockStore blocks, DelugeVfs vfs) {
+        this.root = root;
+        this.identity = identity;
+        this.lock = lock;
+        this.store = store;
+        this.blocks = blocks;
+        this.vfs = vfs;
+    }
+
+    public static Node open(Path root, String volumeName) throws IOException {
+        NodeIdentity identity = StorageRoot.check(root, volumeName);
+        FileLock lock = StorageRoot.lock(root);
+        NamespaceStore store = null;
+        BlockStore blocks = null;
+        try {
+            store = NamespaceStore.open(root, identity.nodeId());
+            blocks = BlockStore.open(root);
+            VolumeConfig volume = store.volume();
+            Namespace namespace = new Namespace(store.snapshot(), store::record, new Hlc(), identity.nodeId());
+            DelugeVfs vfs = new DelugeVfs(namespace, blocks, volume.pieceLength(), store::sync, Files.getFileStore(root));
+            log.info("node {} of volume '{}' open on {} ({} entries)", identity.nodeId(), volume.name(), root,
+                    namespace.inodeCount());
+            return new Node(root, identity, lock, store, blocks, vfs);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(blocks);
+            closeQuietly(store);
+            lock.channel().close();
+            throw e;
+        }
+    }
+
+    public Vfs vfs() {
+        return vfs;
+    }
+
+    public VolumeConfig volume() {
+        return store.volume();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public NodeIdentity identity() {
+        return identity;
+    }
+
+    /** Seals open files, commits, and lets go of the root. Safe to call twice and from a shutdown hook. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly(vfs);
+        closeQuietly(store);
+        closeQuietly(blocks);
+        try {
+            lock.release();
+            lock.channel().close();
+        } catch (IOException e) {
+            log.warn("could not release the lock on {}: {}", root, e.getMessage());
+        }
+        log.info("node {} stopped; everything is committed", identity.nodeId());
+    }
+
+    private static void closeQuietly(Closeable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (IOException | RuntimeException e) {
+            log.error("error while closing {}", c.getClass().getSimpleName(), e);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+package dev.delugefs.fs.vfs;
+
+public record DirEntry(String name, Stat stat) {
+}

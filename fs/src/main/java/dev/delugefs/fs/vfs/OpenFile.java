@@ -1,0 +1,266 @@
+package dev.delugefs.fs.vfs;
+
+import dev.delugefs.metadata.Errno;
+import dev.delugefs.metadata.FsException;
+import dev.delugefs.metadata.Inode;
+import dev.delugefs.metadata.Namespace;
+import dev.delugefs.metadata.Record;
+import dev.delugefs.swarm.BlockStore;
+import dev.delugefs.swarm.ContentInfo;
+import dev.delugefs.swarm.ContentReader;
+import dev.delugefs.swarm.ContentWriter;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The data side of one inode while any handle has it open. All handles of an inode share it, so a reader
+ * sees what another handle wrote. Writes go to a {@link ContentWriter} (a temp file), made on the first
+ * write from the sealed content; sealing turns it back into content-addressed storage and records it.
+ *
+ * <p>Locking is per file: reads and writes share the read lock (the writer is thread-safe), creating,
+ * truncating and sealing the writer take the write lock. The monitor guards only the handle count.
+ */
+final class OpenFile {
+    private final Inode inode;
+    private final Namespace namespace;
+    private final BlockStore blocks;
+    private final int pieceLength;
+    private final ReentrantReadWriteLock data = new ReentrantReadWriteLock();
+
+    private int handles;
+    private boolean closed;
+
+    private volatile ContentWriter writer;
+    private volatile boolean dirty;
+    private volatile long mtime;
+    private final Object readerLock = new Object();
+    private ContentReader reader;
+    private String readerId;
+
+    OpenFile(Inode inode, Namespace namespace, BlockStore blocks, int pieceLength) {
+        this.inode = inode;
+        this.namespace = namespace;
+        this.blocks = blocks;
+        this.pieceLength = pieceLength;
+        this.mtime = inode.record().mtime();
+    }
+
+    Inode inode() {
+        return inode;
+    }
+
+    /** Counts one more handle; false if this file was closed meanwhile and a fresh one must be made. */
+    synchronized boolean retain() {
+        if (closed) {
+            return false;
+        }
+        handles++;
+        return true;
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Counts one handle less; at the last one seals what is unsealed and returns true. */
+    boolean releaseHandle() throws IOException {
+        synchronized (this) {
+            if (--handles > 0) {
+                return false;
+            }
+            closed = true;
+        }
+        data.writeLock().lock();
+        try {
+            ContentWriter w = writer;
+            if (w != null) {
+                if (dirty && inode.isLinked()) {
+                    sealLocked();
+                } else {
+                    w.close();
+                    writer = null;
+                }
+            }
+            closeReader();
+        } finally {
+            data.writeLock().unlock();
+        }
+        return true;
+    }
+
+    long size() {
+        ContentWriter w = writer;
+        return w != null ? w.size() : inode.record().size();
+    }
+
+    long mtime() {
+        return writer != null ? mtime : inode.record().mtime();
+    }
+
+    /** A utimens while writing must survive the seal, which otherwise stamps the time of the last write. */
+    void setMtime(long nanos) {
+        mtime = nanos;
+    }
+
+    int read(ByteBuffer dst, long offset) throws IOException {
+        data.readLock().lock();
+        try {
+            ContentWriter w = writer;
+            if (w != null) {
+                return fill(w::read, dst, offset);
+            }
+            ContentReader r = reader();
+            return r == null ? 0 : fill(r::read, dst, offset);
+        } finally {
+            data.readLock().unlock();
+        }
+    }
+
+    int write(ByteBuffer src, long offset) throws IOException {
+        data.readLock().lock();
+        try {
+            ContentWriter w = writer;
+            if (w == null) {
+                w = startWriting();
+            }
+            int n = w.write(src, offset);
+            dirty = true;
+            mtime = Namespace.nowNanos();
+            return n;
+        } finally {
+            data.readLock().unlock();
+        }
+    }
+
+    void truncate(long size) throws IOException {
+        data.writeLock().lock();
+        try {
+            if (writer == null) {
+                if (size == inode.record().size()) {
+                    return;
+                }
+                writer = newWriter(size == 0);
+            }
+            writer.truncate(size);
+            dirty = true;
+            mtime = Namespace.nowNanos();
+        } finally {
+            data.writeLock().unlock();
+        }
+    }
+
+    /** Seals unsealed writes into the block store and the namespace; true if there was anything to seal. */
+    boolean seal(boolean force) throws IOException {
+        data.writeLock().lock();
+        try {
+            if (writer == null || !dirty || !inode.isLinked()) {
+                return false;
+            }
+            if (force) {
+                writer.force();
+            }
+            sealLocked();
+            return true;
+        } finally {
+            data.writeLock().unlock();
+        }
+    }
+
+    private void sealLocked() throws IOException {
+        ContentInfo info = writer.seal();
+        writer = null;
+        dirty = false;
+        closeReader();
+        long sealedMtime = mtime;
+        Record.Content content = new Record.Content(info.id(), info.pieceLength(), info.pieces());
+        namespace.update(inode, r -> r.toBuilder().size(info.length()).content(content)
+                .mtime(sealedMtime).ctime(Namespace.nowNanos()).build());
+    }
+
+    /** Called with the read lock held; returns holding it again, with a writer in place. */
+    private ContentWriter startWriting() throws IOException {
+        data.readLock().unlock();
+        data.writeLock().lock();
+        try {
+            if (writer == null) {
+                writer = newWriter(false);
+                mtime = inode.record().mtime();
+            }
+            return writer;
+        } finally {
+            data.readLock().lock();
+            data.writeLock().unlock();
+        }
+    }
+
+    private ContentWriter newWriter(boolean empty) throws IOException {
+        Record record = inode.record();
+        Record.Content content = record.content();
+        if (empty || content == null || record.size() == 0) {
+            return blocks.create(content != null ? content.pieceLength() : pieceLength);
+        }
+        ContentInfo base = ContentInfo.of(record.size(), content.pieceLength(), content.pieces());
+        if (!base.id().equals(content.id())) {
+            throw new FsException(Errno.EIO, "record of inode " + inode.ino() + " names content " + content.id()
+                    + " but its pieces hash to " + base.id());
+        }
+        try {
+            return blocks.copyOf(base);
+        } catch (NoSuchFileException e) {
+            throw notLocal(content.id());
+        }
+    }
+
+    private ContentReader reader() throws IOException {
+        Record.Content content = inode.record().content();
+        if (content == null) {
+            return null;
+        }
+        synchronized (readerLock) {
+            if (reader == null || !content.id().equals(readerId)) {
+                closeReader();
+                try {
+                    reader = blocks.open(content.id());
+                } catch (NoSuchFileException e) {
+                    throw notLocal(content.id());
+                }
+                readerId = content.id();
+            }
+            return reader;
+        }
+    }
+
+    private void closeReader() throws IOException {
+        synchronized (readerLock) {
+            if (reader != null) {
+                reader.close();
+                reader = null;
+                readerId = null;
+            }
+        }
+    }
+
+    private static FsException notLocal(String contentId) {
+        return new FsException(Errno.EIO, "content " + contentId + " is not stored on this node");
+    }
+
+    private interface PositionalRead {
+        int read(ByteBuffer dst, long offset) throws IOException;
+    }
+
+    /** FUSE treats a short read as end of file, so keep reading until the buffer is full or the data ends. */
+    private static int fill(PositionalRead source, ByteBuffer dst, long offset) throws IOException {
+        int total = 0;
+        while (dst.hasRemaining()) {
+            int n = source.read(dst, offset + total);
+            if (n <= 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+}

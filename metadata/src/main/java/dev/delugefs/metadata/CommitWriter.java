@@ -1,0 +1,146 @@
+package dev.delugefs.metadata;
+
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One group commit, run only on the committer thread: take the queued changes and a fresh journal
+ * segment from the store, write the tree, move {@code main}, delete the journal segments now in Git.
+ *
+ * <p>{@code uncommitted} holds every change since HEAD, so a failed attempt is simply retried with
+ * more. After a failure the tree index is rebuilt from HEAD: its cached blob ids might name objects
+ * of a pack that was never flushed.
+ */
+final class CommitWriter implements Committer.Step {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CommitWriter.class);
+
+    /** The store's side of a batch: swaps its queue and journal segment under its own lock. */
+    interface Queue {
+        Drained drain(Journal.Segment next);
+    }
+
+    /** What the store handed over: changes, the segment that held them (null if none) and the last call's number. */
+    record Drained(List<Change> changes, Journal.Segment sealed, long seq) {
+    }
+
+    private final MetaRepo repo;
+    private final Journal journal;
+    private final Queue queue;
+    private final String email;
+    private final List<Change> uncommitted = new ArrayList<>();
+    private TreeIndex index;
+    private ObjectId head;
+    private ObjectId headTree;
+    private long lastCoveredSegment;
+    private Journal.Segment spare;
+    private volatile ObjectId publishedHead;
+
+    /**
+     * @param recovered changes replayed from journal segments up to {@code recoveredThrough}, not yet in HEAD
+     */
+    CommitWriter(MetaRepo repo, Journal journal, Queue queue, String nodeId, MetaRepo.Content headContent,
+                 List<Change> recovered, long recoveredThrough) {
+        this.repo = repo;
+        this.journal = journal;
+        this.queue = queue;
+        this.email = nodeId + "@delugefs";
+        this.index = headContent.index();
+        this.head = headContent.commit();
+        this.headTree = headContent.tree();
+        this.publishedHead = head;
+        this.uncommitted.addAll(recovered);
+        this.lastCoveredSegment = recoveredThrough;
+        recovered.forEach(index::apply);
+    }
+
+    /** Removes the segment made ahead of time; call once the committer thread has stopped. */
+    void discardSpare() {
+        if (spare != null) {
+            spare.discard();
+            spare = null;
+        }
+    }
+
+    ObjectId head() {
+        return publishedHead;
+    }
+
+    @Override
+    public long commitQueued() throws IOException {
+        if (spare == null) {
+            spare = journal.prepareNext();
+        }
+        Drained batch = queue.drain(spare);
+        if (batch.sealed() != null) {
+            spare = null;
+            batch.sealed().seal();
+            lastCoveredSegment = batch.sealed().number;
+        }
+        uncommitted.addAll(batch.changes());
+        if (uncommitted.isEmpty()) {
+            return batch.seq();
+        }
+        try {
+            ObjectId current = repo.head();
+            if (index == null || !head.equals(current)) {
+                reload(current);
+            } else {
+                batch.changes().forEach(index::apply);
+            }
+            commit();
+        } catch (IOException | RuntimeException e) {
+            index = null;
+            throw e;
+        }
+        return batch.seq();
+    }
+
+    private void reload(ObjectId current) throws IOException {
+        if (current == null) {
+            throw new IOException(MetaRepo.MAIN + " is gone from " + repo.directory());
+        }
+        if (!current.equals(head)) {
+            LOG.info("{} moved outside this store to {}; re-applying {} uncommitted changes on top", MetaRepo.MAIN,
+                    current.name(), uncommitted.size());
+        }
+        MetaRepo.Content content = repo.read(current);
+        index = content.index();
+        head = content.commit();
+        headTree = content.tree();
+        uncommitted.forEach(index::apply);
+    }
+
+    private void commit() throws IOException {
+        long start = System.nanoTime();
+        int count = uncommitted.size();
+        try (ObjectInserter inserter = repo.newInserter()) {
+            ObjectId tree = index.write(inserter);
+            if (tree.equals(headTree)) {
+                LOG.debug("{} changes left the tree as it was; no commit", count);
+            } else {
+                PersonIdent who = new PersonIdent("delugefs", email, Instant.now(), ZoneOffset.UTC);
+                head = repo.commit(inserter, head, tree, who, count == 1 ? "1 change\n" : count + " changes\n");
+                headTree = tree;
+                publishedHead = head;
+                LOG.debug("committed {} changes as {} in {} ms", count, head.name(), (System.nanoTime() - start) / 1_000_000);
+            }
+        }
+        uncommitted.clear();
+        try {
+            journal.deleteThrough(lastCoveredSegment);
+        } catch (IOException e) {
+            LOG.warn("could not delete journal segments through {}; a later commit will", lastCoveredSegment, e);
+        }
+        repo.compactIfNeeded();
+    }
+}

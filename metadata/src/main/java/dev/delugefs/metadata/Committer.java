@@ -1,0 +1,213 @@
+package dev.delugefs.metadata;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The group-commit thread: waits until changes have been queued for {@code delay} (or a sync asks),
+ * then runs one {@link Step} that commits all of them. Sequence numbers (one per record() call)
+ * tell a sync when its changes are in.
+ *
+ * <p>A failed step is logged and retried after {@link #RETRY_MILLIS}; its changes stay in the
+ * journal meanwhile, so nothing is lost, and a waiting sync gets the error instead of hanging.
+ */
+final class Committer implements Closeable {
+
+    static final long RETRY_MILLIS = 1000;
+    private static final Logger LOG = LoggerFactory.getLogger(Committer.class);
+
+    /** One commit of everything queued so far. */
+    interface Step {
+        /** @return the sequence number of the last record() call that is now committed */
+        long commitQueued() throws IOException;
+    }
+
+    private final Step step;
+    private final long delayNanos;
+    private final Thread thread;
+
+    // all guarded by "this"
+    private long queuedSeq;
+    private long committedSeq;
+    private long firstQueuedAt;
+    private long retryAt;
+    private boolean backingOff;
+    private boolean urgent;
+    private boolean closing;
+    private boolean halted;
+    private long attemptsStarted;
+    private long failedAttempt = -1;
+    private Exception lastFailure;
+
+    Committer(Step step, long delayMillis, long committedSeq, String name) {
+        this.step = step;
+        this.delayNanos = TimeUnit.MILLISECONDS.toNanos(delayMillis);
+        this.committedSeq = committedSeq;
+        this.queuedSeq = committedSeq;
+        this.thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Call {@code seq} was recorded; it will be committed within the delay. */
+    synchronized void queued(long seq) {
+        if (seq <= queuedSeq) {
+            return;
+        }
+        if (queuedSeq == committedSeq) {
+            firstQueuedAt = System.nanoTime();
+        }
+        queuedSeq = seq;
+        notifyAll();
+    }
+
+    /** Commits now and waits until call {@code seq} is committed; throws if an attempt made for it fails. */
+    synchronized void awaitCommitted(long seq) throws IOException {
+        if (committedSeq >= seq) {
+            return;
+        }
+        queuedSeq = Math.max(queuedSeq, seq);
+        urgent = true;
+        long firstAttemptForUs = attemptsStarted + 1;
+        notifyAll();
+        boolean interrupted = false;
+        try {
+            while (committedSeq < seq) {
+                if (failedAttempt >= firstAttemptForUs) {
+                    throw new IOException("commit failed; the changes stay in the journal and will be retried",
+                            lastFailure);
+                }
+                if (!thread.isAlive() || closing || halted) {
+                    throw new IOException("namespace store is closed");
+                }
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Commits what is queued, then stops the thread. */
+    @Override
+    public void close() throws IOException {
+        synchronized (this) {
+            closing = true;
+            notifyAll();
+        }
+        joinThread();
+        synchronized (this) {
+            if (committedSeq < queuedSeq) {
+                throw new IOException("closed with uncommitted changes; they stay in the journal for the next open",
+                        lastFailure);
+            }
+        }
+    }
+
+    /** Stops without committing, as a crash would (tests). */
+    void halt() {
+        synchronized (this) {
+            halted = true;
+            notifyAll();
+        }
+        joinThread();
+    }
+
+    private void joinThread() {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        while (true) {
+            long attempt;
+            synchronized (this) {
+                if (!awaitWork()) {
+                    notifyAll();
+                    return;
+                }
+                urgent = false;
+                attempt = ++attemptsStarted;
+            }
+            long startedAt = System.nanoTime();
+            Exception failure = null;
+            long seq = -1;
+            try {
+                seq = step.commitQueued();
+            } catch (IOException | RuntimeException e) {
+                failure = e;
+                LOG.warn("commit failed; retrying in {} ms, the changes stay in the journal", RETRY_MILLIS, e);
+            }
+            synchronized (this) {
+                if (failure == null) {
+                    backingOff = false;
+                    committedSeq = Math.max(committedSeq, seq);
+                    // whatever arrived during the commit has waited at most since it started
+                    firstQueuedAt = startedAt;
+                } else {
+                    lastFailure = failure;
+                    failedAttempt = attempt;
+                    backingOff = true;
+                    retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
+                    if (closing) {
+                        notifyAll();
+                        return;
+                    }
+                }
+                notifyAll();
+            }
+        }
+    }
+
+    /** Waits for a due batch; false when the thread should stop. Holds the monitor. */
+    private boolean awaitWork() {
+        while (true) {
+            if (halted) {
+                return false;
+            }
+            boolean work = queuedSeq > committedSeq;
+            if (closing) {
+                return work;
+            }
+            long waitNanos = Long.MAX_VALUE;
+            if (work) {
+                long now = System.nanoTime();
+                long due = urgent ? now : firstQueuedAt + delayNanos;
+                if (!urgent && backingOff && retryAt - due > 0) {
+                    due = retryAt;
+                }
+                if (due - now <= 0) {
+                    return true;
+                }
+                waitNanos = due - now;
+            }
+            try {
+                if (waitNanos == Long.MAX_VALUE) {
+                    wait();
+                } else {
+                    TimeUnit.NANOSECONDS.timedWait(this, waitNanos);
+                }
+            } catch (InterruptedException e) {
+                // the thread is ours; only halt() and close() end it, and they notify
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.delugefs.metadata;
+
+/** The POSIX error numbers a filesystem operation can end with, with their Linux values. */
+public enum Errno {
+    EPERM(1), ENOENT(2), EIO(5), E2BIG(7), EBADF(9), EAGAIN(11), EACCES(13), EBUSY(16), EEXIST(17), EXDEV(18),
+    ENOTDIR(20), EISDIR(21), EINVAL(22), EFBIG(27), ENOSPC(28), EROFS(30), EMLINK(31), ERANGE(34),
+    ENAMETOOLONG(36), ENOSYS(38), ENOTEMPTY(39), ELOOP(40), ENODATA(61), EOVERFLOW(75), ENOTSUP(95);
+
+    private final int code;
+
+    Errno(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+}

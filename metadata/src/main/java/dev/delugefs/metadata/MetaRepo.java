@@ -1,0 +1,245 @@
+package dev.delugefs.metadata;
+
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.eclipse.jgit.internal.storage.file.PackInserter;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.zip.Deflater;
+
+/**
+ * The bare repository {@code ROOT/meta.git}: the genesis commit, reading a commit back into records,
+ * and moving {@code main} by compare-and-swap.
+ *
+ * <p>Objects of one commit go into one pack, fsynced once (core.fsyncObjectFiles), instead of one
+ * loose file per record: the journal segments a commit covers are deleted right after it, so the
+ * commit must be on disk by then, and one fsync per commit is affordable where one per record is not.
+ * Packs pile up, so they are compacted by a gc now and then (auto-gc stays off, as DESIGN §10 says).
+ */
+final class MetaRepo implements Closeable {
+
+    static final String MAIN = Constants.R_HEADS + "main";
+
+    private static final Logger LOG = LoggerFactory.getLogger(MetaRepo.class);
+    private static final PersonIdent GENESIS_AUTHOR =
+            new PersonIdent("delugefs", "genesis@delugefs", Instant.EPOCH, ZoneOffset.UTC);
+    private static final int PACKS_BEFORE_GC = 64;
+
+    private final FileRepository repo;
+
+    private MetaRepo(FileRepository repo) {
+        this.repo = repo;
+    }
+
+    /** A new bare repo whose {@code main} is the genesis commit. */
+    static MetaRepo init(Path gitDir) throws IOException {
+        if (Files.exists(gitDir)) {
+            throw new IOException("refusing to create a volume: " + gitDir + " already exists");
+        }
+        FileRepository repo = (FileRepository) new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setBare().build();
+        repo.create(true);
+        StoredConfig config = repo.getConfig();
+        config.setInt("gc", null, "auto", 0);
+        config.setInt("gc", null, "autopacklimit", 0);
+        config.setBoolean("core", null, "fsyncObjectFiles", true);
+        config.setBoolean("core", null, "fsyncRefFiles", true);
+        config.save();
+        MetaRepo meta = new MetaRepo(repo);
+        try {
+            RefUpdate head = repo.getRefDatabase().newUpdate(Constants.HEAD, false);
+            checkResult(head.link(MAIN), head, "point HEAD at " + MAIN);
+            try (ObjectInserter inserter = meta.newInserter()) {
+                ObjectId emptyTree = inserter.insert(Constants.OBJ_TREE, new byte[0]);
+                ObjectId genesis = inserter.insert(genesisCommit(emptyTree));
+                inserter.flush();
+                if (!genesis.equals(GENESIS)) {
+                    throw new IllegalStateException("genesis commit " + genesis.name() + " differs from " + GENESIS.name());
+                }
+                meta.moveMain(null, genesis);
+            }
+        } catch (IOException | RuntimeException e) {
+            meta.close();
+            throw e;
+        }
+        return meta;
+    }
+
+    /** Opens an existing repo; writes nothing. */
+    static MetaRepo open(Path gitDir) throws IOException {
+        if (!Files.isDirectory(gitDir) || !Files.isRegularFile(gitDir.resolve(Constants.HEAD))) {
+            throw new IOException("no DelugeFS volume here: " + gitDir + " is missing or is not a Git repository");
+        }
+        return new MetaRepo((FileRepository) new FileRepositoryBuilder().setGitDir(gitDir.toFile())
+                .setMustExist(true).build());
+    }
+
+    /** The same commit for every volume ever created, so all histories share a root and any two nodes merge. */
+    static final ObjectId GENESIS = genesisId();
+
+    private static ObjectId genesisId() {
+        try (ObjectInserter.Formatter f = new ObjectInserter.Formatter()) {
+            return f.idFor(Constants.OBJ_COMMIT, genesisCommit(f.idFor(Constants.OBJ_TREE, new byte[0])).build());
+        } catch (java.io.UnsupportedEncodingException e) {
+            throw new AssertionError("UTF-8 is always supported", e);
+        }
+    }
+
+    private static CommitBuilder genesisCommit(ObjectId emptyTree) {
+        CommitBuilder c = new CommitBuilder();
+        c.setTreeId(emptyTree);
+        c.setAuthor(GENESIS_AUTHOR);
+        c.setCommitter(GENESIS_AUTHOR);
+        c.setMessage("genesis\n");
+        return c;
+    }
+
+    /** The commit {@code main} points at, or null if there is no {@code main}. */
+    ObjectId head() throws IOException {
+        Ref ref = repo.exactRef(MAIN);
+        return ref == null ? null : ref.getObjectId();
+    }
+
+    ObjectInserter newInserter() {
+        PackInserter inserter = repo.getObjectDatabase().newPackInserter();
+        // records are small and many; level 1 packs them almost as tightly as 9, much faster
+        inserter.setCompressionLevel(Deflater.BEST_SPEED);
+        return inserter;
+    }
+
+    /** Inserts a commit of {@code tree} on top of {@code parent}, flushes the pack and moves main from parent to it. */
+    ObjectId commit(ObjectInserter inserter, ObjectId parent, ObjectId tree, PersonIdent who, String message)
+            throws IOException {
+        CommitBuilder c = new CommitBuilder();
+        c.setTreeId(tree);
+        c.setParentId(parent);
+        c.setAuthor(who);
+        c.setCommitter(who);
+        c.setMessage(message);
+        ObjectId id = inserter.insert(c);
+        inserter.flush();
+        moveMain(parent, id);
+        return id;
+    }
+
+    /** Compare-and-swap: fails, rather than overwrites, if main is no longer {@code expected}. */
+    private void moveMain(ObjectId expected, ObjectId to) throws IOException {
+        RefUpdate update = repo.updateRef(MAIN);
+        update.setExpectedOldObjectId(expected == null ? ObjectId.zeroId() : expected);
+        update.setNewObjectId(to);
+        update.setRefLogMessage("delugefs commit", false);
+        RefUpdate.Result result = update.update();
+        if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FAST_FORWARD) {
+            throw new IOException("could not move " + MAIN + " from " + (expected == null ? "nothing" : expected.name())
+                    + " to " + to.name() + ": " + result);
+        }
+    }
+
+    private static void checkResult(RefUpdate.Result result, RefUpdate update, String what) throws IOException {
+        if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED && result != RefUpdate.Result.NO_CHANGE) {
+            throw new IOException("could not " + what + ": " + result + " (" + update.getName() + ")");
+        }
+    }
+
+    /** Everything a commit holds: the volume config, the records under ns/, and the tree as an index. */
+    record Content(ObjectId commit, ObjectId tree, VolumeConfig volume, NavigableMap<String, Record> records,
+                   TreeIndex index) {
+    }
+
+    Content read(ObjectId commitId) throws IOException {
+        try (ObjectReader reader = repo.newObjectReader(); RevWalk walk = new RevWalk(reader);
+             TreeWalk tree = new TreeWalk(reader)) {
+            RevCommit commit = walk.parseCommit(commitId);
+            tree.addTree(commit.getTree());
+            tree.setRecursive(true);
+            VolumeConfig volume = null;
+            TreeMap<String, Record> records = new TreeMap<>();
+            TreeIndex index = new TreeIndex();
+            while (tree.next()) {
+                String path = tree.getPathString();
+                ObjectId blob = tree.getObjectId(0);
+                if (tree.getFileMode(0) != FileMode.REGULAR_FILE) {
+                    throw new IOException("commit " + commitId.name() + ": " + path + " is not a regular file");
+                }
+                index.putBlob(path, blob);
+                try {
+                    if (path.equals(VolumeConfig.FILE_NAME)) {
+                        volume = VolumeConfig.fromJson(reader.open(blob, Constants.OBJ_BLOB).getCachedBytes());
+                    } else if (path.startsWith(TreePaths.NS + "/")) {
+                        readRecord(reader, path, blob, records);
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("commit " + commitId.name() + ": bad " + path + ": " + e.getMessage(), e);
+                }
+            }
+            if (volume == null) {
+                throw new IOException("not a DelugeFS volume repository: commit " + commitId.name() + " of "
+                        + repo.getDirectory() + " has no " + VolumeConfig.FILE_NAME);
+            }
+            return new Content(commit.copy(), commit.getTree().copy(), volume, records, index);
+        }
+    }
+
+    private static void readRecord(ObjectReader reader, String path, ObjectId blob, TreeMap<String, Record> records)
+            throws IOException {
+        String raw = TreePaths.rawPathOf(path);
+        Record record = RecordJson.fromJson(reader.open(blob, Constants.OBJ_BLOB).getCachedBytes());
+        boolean dirEntry = TreePaths.isDirEntry(path);
+        if (dirEntry != (record.type() == Record.Type.DIR)) {
+            throw new IllegalArgumentException("a " + record.type().json() + " record "
+                    + (dirEntry ? "in a %dir entry" : "outside a %dir entry"));
+        }
+        records.put(raw, record);
+    }
+
+    /** Folds the one-pack-per-commit piles into one pack; called by the committer between commits. */
+    void compactIfNeeded() {
+        int packs = repo.getObjectDatabase().getPacks().size();
+        if (packs < PACKS_BEFORE_GC) {
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            Git.wrap(repo).gc().call();
+            LOG.info("compacted {} packs of {} in {} ms", packs, repo.getDirectory(), (System.nanoTime() - start) / 1_000_000);
+        } catch (GitAPIException | RuntimeException e) {
+            LOG.warn("gc of {} failed; packs keep piling up until a later gc succeeds", repo.getDirectory(), e);
+        }
+    }
+
+    int packCount() {
+        return repo.getObjectDatabase().getPacks().size();
+    }
+
+    Path directory() {
+        return repo.getDirectory().toPath();
+    }
+
+    @Override
+    public void close() {
+        repo.close();
+    }
+}

@@ -1,0 +1,470 @@
+package dev.delugefs.metadata;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.UnaryOperator;
+
+/**
+ * The live namespace: a tree of inodes built from the store's snapshot, with POSIX rules for every change
+ * (ENOENT, EEXIST, ENOTEMPTY, ...). Each change is handed to the {@link NamespaceLog} while the tree lock is
+ * held, so the journal sees changes in the order they happened. The lock guards only this in-memory tree
+ * and the journal append; no file data is read or written under it.
+ *
+ * <p>Paths are raw: every char is one byte of the name as the kernel sent it (see {@link PathCodec}).
+ */
+public final class Namespace {
+    public static final int NAME_MAX = 255;
+    public static final int PATH_MAX = 4096;
+    private static final Logger log = LoggerFactory.getLogger(Namespace.class);
+
+    private final NamespaceLog journal;
+    private final Hlc hlc;
+    private final String nodeId;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final AtomicLong nextIno = new AtomicLong(1);
+    private final Inode root;
+    private long inodes;
+
+    /** A directory entry as readdir lists it. */
+    public record Entry(String name, Inode inode) {
+    }
+
+    /** The inode a create found or made, and whether it made it. */
+    public record Created(Inode inode, boolean created) {
+    }
+
+    public Namespace(NavigableMap<String, Record> snapshot, NamespaceLog journal, Hlc hlc, String nodeId) {
+        this.journal = journal;
+        this.hlc = hlc;
+        this.nodeId = nodeId;
+        Record rootRecord = snapshot.get("/");
+        if (rootRecord == null || rootRecord.type() != Record.Type.DIR) {
+            log.warn("namespace has no root directory record; using an empty root");
+            long now = nowNanos();
+            rootRecord = Record.builder(Record.Type.DIR).mode(0755).mtime(now).ctime(now)
+                    .clock(hlc.now()).writer(nodeId).build();
+        }
+        root = new Inode(nextIno.getAndIncrement(), null, "", rootRecord);
+        inodes = 1;
+        load(snapshot);
+    }
+
+    private void load(NavigableMap<String, Record> snapshot) {
+        for (Map.Entry<String, Record> e : snapshot.entrySet()) {
+            String path = e.getKey();
+            Record record = e.getValue();
+            if (path.equals("/") || record.type() == Record.Type.DELETED) {
+                continue;
+            }
+            int slash = path.lastIndexOf('/');
+            Inode parent = find(path.substring(0, Math.max(slash, 1)));
+            if (parent == null || !parent.isDirectory()) {
+                // a deleted directory's subtree is removed with it, so this only happens to a damaged repo
+                log.warn("skipping {}: its parent directory is missing", path);
+                continue;
+            }
+            attach(parent, path.substring(slash + 1), new Inode(nextIno.getAndIncrement(), parent, null, record));
+        }
+    }
+
+    public Inode root() {
+        return root;
+    }
+
+    /** How many inodes are linked into the tree, for statfs. */
+    public long inodeCount() {
+        lock.readLock().lock();
+        try {
+            return inodes;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public Inode lookup(String path) throws FsException {
+        lock.readLock().lock();
+        try {
+            return resolve(path);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public List<Entry> list(Inode dir) throws FsException {
+        lock.readLock().lock();
+        try {
+            if (!dir.isDirectory()) {
+                throw new FsException(Errno.ENOTDIR, "not a directory: inode " + dir.ino());
+            }
+            List<Entry> entries = new ArrayList<>(dir.children.size());
+            for (Map.Entry<String, Inode> e : dir.children.entrySet()) {
+                entries.add(new Entry(e.getKey(), e.getValue()));
+            }
+            return entries;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The inode's current path, or null once it is unlinked. */
+    public String pathOf(Inode inode) {
+        lock.readLock().lock();
+        try {
+            return inode.isLinked() ? path(inode) : null;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public Inode mkdir(String path, int mode, int uid, int gid) throws FsException {
+        lock.writeLock().lock();
+        try {
+            Inode parent = parentOf(path);
+            String name = checkedName(path);
+            if (parent.children.containsKey(name)) {
+                throw new FsException(Errno.EEXIST, path);
+            }
+            long now = nowNanos();
+            Record record = stamp(Record.builder(Record.Type.DIR).mode(mode & 07777).uid(uid).gid(gid)
+                    .mtime(now).ctime(now));
+            Inode dir = new Inode(nextIno.getAndIncrement(), parent, null, record);
+            attach(parent, name, dir);
+            journal.record(List.of(new Change(path, record), touch(parent, now)));
+            return dir;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Creates an empty regular file, or returns the existing one (EEXIST when {@code exclusive}, EISDIR when
+     * it is a directory).
+     */
+    public Created createFile(String path, int mode, int uid, int gid, boolean exclusive) throws FsException {
+        lock.writeLock().lock();
+        try {
+            Inode parent = parentOf(path);
+            String name = checkedName(path);
+            Inode existing = parent.children.get(name);
+            if (existing != null) {
+                if (exclusive) {
+                    throw new FsException(Errno.EEXIST, path);
+                }
+                if (existing.isDirectory()) {
+                    throw new FsException(Errno.EISDIR, path);
+                }
+                return new Created(existing, false);
+            }
+            long now = nowNanos();
+            Record record = stamp(Record.builder(Record.Type.FILE).size(0).mode(mode & 07777).uid(uid).gid(gid)
+                    .mtime(now).ctime(now));
+            Inode file = new Inode(nextIno.getAndIncrement(), parent, null, record);
+            attach(parent, name, file);
+            journal.record(List.of(new Change(path, record), touch(parent, now)));
+            return new Created(file, true);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    public Inode symlink(String target, String path, int uid, int gid) throws FsException {
+        if (target.isEmpty() || target.length() >= PATH_MAX) {
+            throw new FsException(target.isEmpty() ? Errno.ENOENT : Errno.ENAMETOOLONG, "symlink target");
+        }
+        lock.writeLock().lock();
+        try {
+            Inode parent = parentOf(path);
+            String name = checkedName(path);
+            if (parent.children.containsKey(name)) {
+                throw new FsException(Errno.EEXIST, path);
+            }
+            long now = nowNanos();
+            Record record = stamp(Record.builder(Record.Type.SYMLINK).size(target.length()).mode(0777)
+                    .uid(uid).gid(gid).mtime(now).ctime(now).target(target));
+            Inode link = new Inode(nextIno.getAndIncrement(), parent, null, record);
+            attach(parent, name, link);
+            journal.record(List.of(new Change(path, record), touch(parent, now)));
+            return link;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Removes a non-directory; its inode stays usable by open handles but is no longer linked. */
+    public Inode unlink(String path) throws FsException {
+        lock.writeLock().lock();
+        try {
+            Inode parent = parentOf(path);
+            String name = checkedName(path);
+            Inode victim = parent.children.get(name);
+            if (victim == null) {
+                throw new FsException(Errno.ENOENT, path);
+            }
+            if (victim.isDirectory()) {
+                throw new FsException(Errno.EISDIR, path);
+            }
+            detach(victim);
+            long now = nowNanos();
+            journal.record(List.of(new Change(path, tombstone()), touch(parent, now)));
+            return victim;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    public void rmdir(String path) throws FsException {
+        lock.writeLock().lock();
+        try {
+            if (split(path).isEmpty()) {
+                throw new FsException(Errno.EBUSY, "cannot remove the root directory");
+            }
+            Inode parent = parentOf(path);
+            String name = checkedName(path);
+            Inode victim = parent.children.get(name);
+            if (victim == null) {
+                throw new FsException(Errno.ENOENT, path);
+            }
+            if (!victim.isDirectory()) {
+                throw new FsException(Errno.ENOTDIR, path);
+            }
+            if (!victim.children.isEmpty()) {
+                throw new FsException(Errno.ENOTEMPTY, path);
+            }
+            detach(victim);
+            long now = nowNanos();
+            journal.record(List.of(new Change(path, tombstone()), touch(parent, now)));
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * rename(2): replaces an existing target of the same kind (a directory only when empty), refuses to move
+     * a directory into itself. A moved directory's whole subtree is written again under its new path.
+     */
+    public void rename(String from, String to) throws FsException {
+        lock.writeLock().lock();
+        try {
+            Inode fromParent = parentOf(from);
+            String fromName = checkedName(from);
+            Inode source = fromParent.children.get(fromName);
+            if (source == null) {
+                throw new FsException(Errno.ENOENT, from);
+            }
+            Inode toParent = parentOf(to);
+            String toName = checkedName(to);
+            if (source.isDirectory()) {
+                for (Inode up = toParent; up != null; up = up.parent) {
+                    if (up == source) {
+                        throw new FsException(Errno.EINVAL, "cannot move " + from + " into itself");
+                    }
+                }
+            }
+            Inode target = toParent.children.get(toName);
+            if (target == source) {
+                return;
+            }
+            if (target != null) {
+                if (source.isDirectory() && !target.isDirectory()) {
+                    throw new FsException(Errno.ENOTDIR, to);
+                }
+                if (!source.isDirectory() && target.isDirectory()) {
+                    throw new FsException(Errno.EISDIR, to);
+                }
+                if (target.isDirectory() && !target.children.isEmpty()) {
+                    throw new FsException(Errno.ENOTEMPTY, to);
+                }
+                detach(target);
+            }
+            long now = nowNanos();
+            List<Change> changes = new ArrayList<>();
+            changes.add(new Change(from, tombstone()));
+            detach(source);
+            source.relink();
+            source.record(stamp(source.record().toBuilder().ctime(now)));
+            attach(toParent, toName, source);
+            changes.add(new Change(to, source.record()));
+            addChildren(source, to, changes);
+            changes.add(touch(fromParent, now));
+            if (toParent != fromParent) {
+                changes.add(touch(toParent, now));
+            }
+            journal.record(changes);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Changes an inode's record (attributes, xattrs, sealed content). An unlinked inode changes in memory
+     * only: nothing is written for a file nobody can find.
+     */
+    public Record update(Inode inode, UnaryOperator<Record> change) throws FsException {
+        lock.writeLock().lock();
+        try {
+            Record changed = change.apply(inode.record());
+            if (!inode.isLinked()) {
+                inode.record(changed);
+                return changed;
+            }
+            Record stamped = stamp(changed.toBuilder());
+            inode.record(stamped);
+            journal.record(List.of(new Change(path(inode), stamped)));
+            return stamped;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    // ---- internals; callers hold the lock ----
+
+    /** Writes a moved directory's descendants again under its new path, each with a fresh clock. */
+    private void addChildren(Inode dir, String path, List<Change> changes) {
+        if (!dir.isDirectory()) {
+            return;
+        }
+        for (Map.Entry<String, Inode> e : dir.children.entrySet()) {
+            Inode child = e.getValue();
+            String childPath = path + "/" + e.getKey();
+            child.record(stamp(child.record().toBuilder()));
+            changes.add(new Change(childPath, child.record()));
+            addChildren(child, childPath, changes);
+        }
+    }
+
+    private Change touch(Inode dir, long now) {
+        dir.record(stamp(dir.record().toBuilder().mtime(now).ctime(now)));
+        return new Change(path(dir), dir.record());
+    }
+
+    private void attach(Inode parent, String name, Inode child) {
+        child.parent = parent;
+        child.name = name;
+        parent.children.put(name, child);
+        if (child.isDirectory()) {
+            parent.subdirs++;
+        }
+        inodes++;
+    }
+
+    private void detach(Inode child) {
+        Inode parent = child.parent;
+        parent.children.remove(child.name);
+        if (child.isDirectory()) {
+            parent.subdirs--;
+        }
+        child.unlink();
+        inodes--;
+    }
+
+    private Record tombstone() {
+        return Record.tombstone(hlc.now(), nodeId);
+    }
+
+    private Record stamp(Record.Builder builder) {
+        return builder.clock(hlc.now()).writer(nodeId).build();
+    }
+
+    private static String path(Inode inode) {
+        if (inode.parent == null) {
+            return "/";
+        }
+        StringBuilder sb = new StringBuilder();
+        prepend(inode, sb);
+        return sb.toString();
+    }
+
+    private static void prepend(Inode inode, StringBuilder sb) {
+        if (inode.parent != null) {
+            prepend(inode.parent, sb);
+            sb.append('/').append(inode.name);
+        }
+    }
+
+    private Inode find(String path) {
+        Inode at = root;
+        for (String segment : split(path)) {
+            if (!at.isDirectory()) {
+                return null;
+            }
+            at = at.children.get(segment);
+            if (at == null) {
+                return null;
+            }
+        }
+        return at;
+    }
+
+    private Inode resolve(String path) throws FsException {
+        Inode at = root;
+        for (String segment : split(path)) {
+            if (!at.isDirectory()) {
+                throw new FsException(Errno.ENOTDIR, path);
+            }
+            if (segment.length() > NAME_MAX) {
+                throw new FsException(Errno.ENAMETOOLONG, path);
+            }
+            at = at.children.get(segment);
+            if (at == null) {
+                throw new FsException(Errno.ENOENT, path);
+            }
+        }
+        return at;
+    }
+
+    private Inode parentOf(String path) throws FsException {
+        List<String> segments = split(path);
+        if (segments.isEmpty()) {
+            throw new FsException(Errno.EEXIST, "the root directory always exists");
+        }
+        int slash = path.lastIndexOf('/');
+        Inode parent = resolve(slash == 0 ? "/" : path.substring(0, slash));
+        if (!parent.isDirectory()) {
+            throw new FsException(Errno.ENOTDIR, path);
+        }
+        return parent;
+    }
+
+    private static String checkedName(String path) throws FsException {
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        if (name.length() > NAME_MAX) {
+            throw new FsException(Errno.ENAMETOOLONG, "name longer than " + NAME_MAX + " bytes");
+        }
+        if (name.equals(".") || name.equals("..")) {
+            throw new FsException(Errno.EINVAL, path);
+        }
+        return name;
+    }
+
+    static List<String> split(String path) {
+        if (path.isEmpty() || path.charAt(0) != '/') {
+            throw new IllegalArgumentException("not an absolute path: " + path);
+        }
+        List<String> segments = new ArrayList<>();
+        int start = 1;
+        while (start < path.length()) {
+            int end = path.indexOf('/', start);
+            if (end < 0) {
+                end = path.length();
+            }
+            if (end > start) {
+                segments.add(path.substring(start, end));
+            }
+            start = end + 1;
+        }
+        return segments;
+    }
+
+    public static long nowNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+}

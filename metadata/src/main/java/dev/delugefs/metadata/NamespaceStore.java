@@ -1,0 +1,346 @@
+package dev.delugefs.metadata;
+
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+
+/**
+ * The persistent namespace of one node: the live state in memory, every change journaled before
+ * {@link #record} returns, and Git commits of the journal made in groups by a background thread.
+ *
+ * <p>Layout under the storage root: {@code meta.git/} (bare, branch {@code main}) and {@code journal/}.
+ * One store per root: a lock file in {@code journal/} refuses a second one.
+ */
+public final class NamespaceStore implements Closeable {
+
+    /** How long changes wait to be grouped into one commit. */
+    public static final long DEFAULT_COMMIT_DELAY_MILLIS = 200;
+
+    static final String GIT_DIR = "meta.git";
+    static final String JOURNAL_DIR = "journal";
+    private static final String LOCK_FILE = "lock";
+    private static final Pattern NODE_ID = Pattern.compile("[0-9a-f]{32}");
+    private static final Logger LOG = LoggerFactory.getLogger(NamespaceStore.class);
+    private static final int READ_ONLY_ATTEMPTS = 20;
+
+    /** What a commit and the journal after it hold, read without opening a store. */
+    public record Snapshot(VolumeConfig volume, NavigableMap<String, Record> records) {
+    }
+
+    private final VolumeConfig volume;
+    private final MetaRepo repo;
+    private final Journal journal;
+    private final FileChannel lockChannel;
+    private final CommitWriter writer;
+    private final Committer committer;
+
+    // guarded by lock; only the journal append does I/O under it
+    private final ReentrantLock lock = new ReentrantLock();
+    private final NamespaceState state;
+    private List<Change> queue = new ArrayList<>();
+    private long recordedSeq;
+    private boolean closed;
+
+    private NamespaceStore(MetaRepo repo, FileChannel lockChannel, MetaRepo.Content head, Journal.Replay replay,
+                           String nodeId, long commitDelayMillis) throws IOException {
+        this.repo = repo;
+        this.lockChannel = lockChannel;
+        this.volume = head.volume();
+        this.state = new NamespaceState(head.records());
+        List<Change> recovered = new ArrayList<>();
+        replay.calls().forEach(recovered::addAll);
+        recovered.forEach(state::replay);
+        this.journal = Journal.open(repo.directory().resolveSibling(JOURNAL_DIR), replay.lastSegment());
+        this.writer = new CommitWriter(repo, journal, this::drain, nodeId, head, recovered, replay.lastSegment());
+        if (!recovered.isEmpty()) {
+            LOG.info("replayed {} journaled changes from {} calls; committing them", recovered.size(), replay.calls().size());
+            try {
+                writer.commitQueued();
+            } catch (IOException | RuntimeException e) {
+                journal.close();
+                throw new IOException("could not commit the journal replayed from " + repo.directory().resolveSibling(JOURNAL_DIR), e);
+            }
+        }
+        this.committer = new Committer(writer, commitDelayMillis, 0, "delugefs-commit-" + volume.name());
+    }
+
+    public static NamespaceStore create(Path root, VolumeConfig volume, String nodeId, Record rootDir) throws IOException {
+        return create(root, volume, nodeId, rootDir, DEFAULT_COMMIT_DELAY_MILLIS);
+    }
+
+    /** As {@link #create(Path, VolumeConfig, String, Record)} with another commit delay (tests). */
+    static NamespaceStore create(Path root, VolumeConfig volume, String nodeId, Record rootDir, long commitDelayMillis)
+            throws IOException {
+        Objects.requireNonNull(volume, "volume");
+        checkNodeId(nodeId);
+        if (rootDir == null || rootDir.type() != Record.Type.DIR) {
+            throw new IllegalArgumentException("the root record must be a directory: " + rootDir);
+        }
+        Path gitDir = root.resolve(GIT_DIR);
+        if (Files.exists(gitDir)) {
+            throw new IOException("refusing to create a volume in " + root + ": " + gitDir + " already exists");
+        }
+        Files.createDirectories(root.resolve(JOURNAL_DIR));
+        FileChannel lockChannel = lock(root);
+        MetaRepo repo = null;
+        try {
+            repo = MetaRepo.init(gitDir);
+            ObjectId genesis = repo.head();
+            MetaRepo.Content empty = repo.read(firstVolumeCommit(repo, genesis, volume, nodeId, rootDir));
+            return new NamespaceStore(repo, lockChannel, empty, new Journal.Replay(List.of(), 0), nodeId, commitDelayMillis);
+        } catch (IOException | RuntimeException e) {
+            if (repo != null) {
+                repo.close();
+            }
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    /** The first commit after genesis: the volume config, this node's file and the root directory. */
+    private static ObjectId firstVolumeCommit(MetaRepo repo, ObjectId genesis, VolumeConfig volume, String nodeId,
+                                            Record rootDir) throws IOException {
+        TreeIndex index = new TreeIndex();
+        try (ObjectInserter inserter = repo.newInserter()) {
+            index.putBlob(VolumeConfig.FILE_NAME, inserter.insert(Constants.OBJ_BLOB, volume.toJson()));
+            index.putBlob(TreePaths.nodeFile(nodeId), inserter.insert(Constants.OBJ_BLOB, NodeFile.toJson(nodeId)));
+            index.apply(new Change("/", rootDir));
+            ObjectId tree = index.write(inserter);
+            PersonIdent who = new PersonIdent("delugefs", nodeId + "@delugefs", Instant.now(), ZoneOffset.UTC);
+            return repo.commit(inserter, genesis, tree, who, "create volume " + volume.name() + "\n");
+        }
+    }
+
+    public static NamespaceStore open(Path root, String nodeId) throws IOException {
+        return open(root, nodeId, DEFAULT_COMMIT_DELAY_MILLIS);
+    }
+
+    /** As {@link #open(Path, String)} with another commit delay (tests). */
+    static NamespaceStore open(Path root, String nodeId, long commitDelayMillis) throws IOException {
+        checkNodeId(nodeId);
+        Path gitDir = root.resolve(GIT_DIR);
+        MetaRepo repo = MetaRepo.open(gitDir);
+        FileChannel lockChannel = null;
+        try {
+            Files.createDirectories(root.resolve(JOURNAL_DIR));
+            lockChannel = lock(root);
+            MetaRepo.Content head = repo.read(requireMain(repo));
+            Journal.Replay replay = Journal.read(root.resolve(JOURNAL_DIR));
+            return new NamespaceStore(repo, lockChannel, head, replay, nodeId, commitDelayMillis);
+        } catch (IOException | RuntimeException e) {
+            repo.close();
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * HEAD plus the journal, for tools that run while a node may have the store open: writes nothing
+     * and takes no lock. A commit that moves HEAD and deletes segments meanwhile makes it read again.
+     */
+    public static Snapshot readOnly(Path root) throws IOException {
+        try (MetaRepo repo = MetaRepo.open(root.resolve(GIT_DIR))) {
+            for (int attempt = 1; ; attempt++) {
+                ObjectId head = requireMain(repo);
+                MetaRepo.Content content = repo.read(head);
+                Journal.Replay replay;
+                try {
+                    replay = Journal.read(root.resolve(JOURNAL_DIR));
+                } catch (NoSuchFileException e) {
+                    if (attempt == READ_ONLY_ATTEMPTS) {
+                        throw e;
+                    }
+                    continue;
+                }
+                // segments are deleted only after main moved past them, so an unmoved main means we saw them all
+                if (!head.equals(repo.head()) && attempt < READ_ONLY_ATTEMPTS) {
+                    continue;
+                }
+                NamespaceState state = new NamespaceState(content.records());
+                replay.calls().forEach(call -> call.forEach(state::replay));
+                return new Snapshot(content.volume(), state.copy());
+            }
+        }
+    }
+
+    /** The root commit every DelugeFS volume starts from. */
+    public static ObjectId genesisId() {
+        return MetaRepo.GENESIS;
+    }
+
+    public VolumeConfig volume() {
+        return volume;
+    }
+
+    /** The live state, tombstones included: raw path to record, a copy. */
+    public NavigableMap<String, Record> snapshot() {
+        lock.lock();
+        try {
+            return state.copy();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Applies the changes in order, as one unit, and journals them before returning (written to the
+     * OS, not fsynced: a crash of this process loses nothing; see {@link #sync()} for power loss).
+     *
+     * @throws IllegalArgumentException if a change would put a path below a file, symlink or tombstone;
+     *                                  then none of the changes is applied
+     * @throws UncheckedIOException     if the journal write fails; then none of the changes is applied
+     */
+    public void record(List<Change> changes) {
+        if (changes.isEmpty()) {
+            return;
+        }
+        byte[] line = Journal.encode(changes);
+        long seq;
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("namespace store is closed");
+            }
+            NamespaceState.Undo undo = state.apply(changes);
+            try {
+                journal.append(line);
+            } catch (IOException e) {
+                undo.revert();
+                throw new UncheckedIOException("journal write failed; the changes were not applied", e);
+            }
+            queue.addAll(changes);
+            seq = ++recordedSeq;
+        } finally {
+            lock.unlock();
+        }
+        committer.queued(seq);
+    }
+
+    /** Commits everything recorded so far and returns when it is in Git, fsynced. */
+    public void sync() throws IOException {
+        long target;
+        lock.lock();
+        try {
+            target = recordedSeq;
+        } finally {
+            lock.unlock();
+        }
+        committer.awaitCommitted(target);
+    }
+
+    /** The commit {@code main} points at after this store's last commit. */
+    public ObjectId head() {
+        return writer.head();
+    }
+
+    /** Commits what is pending, stops the commit thread and releases the root. */
+    @Override
+    public void close() throws IOException {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            committer.close();
+        } finally {
+            writer.discardSpare();
+            try {
+                journal.close();
+            } finally {
+                repo.close();
+                lockChannel.close();
+            }
+        }
+    }
+
+    /** Stops like a killed process: no commit, no fsync; what record() wrote stays in the journal (tests). */
+    void crash() throws IOException {
+        lock.lock();
+        try {
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        committer.halt();
+        writer.discardSpare();
+        journal.abandon();
+        repo.close();
+        lockChannel.close();
+    }
+
+    /** Called by the committer thread: hands over the queue and switches the journal to {@code next}. */
+    private CommitWriter.Drained drain(Journal.Segment next) {
+        lock.lock();
+        try {
+            if (queue.isEmpty()) {
+                return new CommitWriter.Drained(List.of(), null, recordedSeq);
+            }
+            List<Change> batch = queue;
+            queue = new ArrayList<>();
+            return new CommitWriter.Drained(batch, journal.swap(next), recordedSeq);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static FileChannel lock(Path root) throws IOException {
+        Path file = root.resolve(JOURNAL_DIR).resolve(LOCK_FILE);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                throw new IOException(root + " is in use by another process (" + file + " is locked)");
+            }
+            return channel;
+        } catch (OverlappingFileLockException e) {
+            channel.close();
+            throw new IOException(root + " is already open in this process", e);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static ObjectId requireMain(MetaRepo repo) throws IOException {
+        ObjectId head = repo.head();
+        if (head == null) {
+            throw new IOException("not a DelugeFS volume repository: " + repo.directory() + " has no " + MetaRepo.MAIN);
+        }
+        return head;
+    }
+
+    private static void checkNodeId(String nodeId) {
+        if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
+            throw new IllegalArgumentException("node id must be 32 lowercase hex digits: " + nodeId);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.delugefs.swarm;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Where sealed content lives: {@code blocks/<first two hex digits>/<id>}, read-only. Two hex digits
+ * spread a large store over 256 directories. A {@code <id>.bitmap} beside a file marks it as being
+ * fetched (DESIGN §3): such content is not complete, and a local seal of the same id replaces it.
+ */
+final class BlockDirectory {
+    private static final Pattern HEX_ID = Pattern.compile("[0-9a-f]{40}");
+    private static final Set<PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("r--r--r--");
+    private static final String BITMAP_SUFFIX = ".bitmap";
+
+    private final Path root;
+
+    BlockDirectory(Path root) {
+        this.root = root;
+    }
+
+    Path pathOf(String contentId) {
+        if (contentId == null || !HEX_ID.matcher(contentId).matches()) {
+            throw new IllegalArgumentException("content id must be 40 lowercase hex digits: " + contentId);
+        }
+        return root.resolve(contentId.substring(0, 2)).resolve(contentId);
+    }
+
+    boolean hasComplete(String contentId) {
+        Path file = pathOf(contentId);
+        return Files.isRegularFile(file) && !Files.exists(bitmapOf(file));
+    }
+
+    /** @throws NoSuchFileException if the content is not stored complete */
+    Path completePath(String contentId) throws NoSuchFileException {
+        if (!hasComplete(contentId)) {
+            throw new NoSuchFileException(pathOf(contentId).toString(), null, "content not stored here");
+        }
+        return pathOf(contentId);
+    }
+
+    /**
+     * Moves a finished, synced temp file in under {@code contentId}, or deletes it when that content is
+     * already here (equal bytes are stored once). Returns whether the file was moved in.
+     */
+    boolean install(Path temp, String contentId) throws IOException {
+        Path target = pathOf(contentId);
+        if (hasComplete(contentId)) {
+            Files.deleteIfExists(temp);
+            return false;
+        }
+        Files.setPosixFilePermissions(temp, READ_ONLY);
+        Path shard = target.getParent();
+        boolean newShard = !Files.isDirectory(shard);
+        Files.createDirectories(shard);
+        // rename(2) is atomic and replaces a partially fetched copy, so readers see old or new, never half.
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        Files.deleteIfExists(bitmapOf(target));
+        // A sealed file must survive a crash of the node: its directory entries have to reach the disk.
+        if (newShard) {
+            fsyncDirectory(root);
+        }
+        fsyncDirectory(shard);
+        return true;
+    }
+
+    long storedBytes() throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.mapToLong(BlockDirectory::sizeOfFile).sum();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static long sizeOfFile(Path path) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+            return attributes.isRegularFile() ? attributes.size() : 0;
+        } catch (NoSuchFileException e) {
+            return 0; // removed while we walked: no longer stored
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path bitmapOf(Path file) {
+        return file.resolveSibling(file.getFileName() + BITMAP_SUFFIX);
+    }
+
+    private static void fsyncDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.delugefs.swarm;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The node's content-addressed store: {@code ROOT/blocks/<first two hex digits>/<id>}, read-only once
+ * sealed, and {@code ROOT/tmp/} for contents still being written.
+ *
+ * <p>One store per root and process: opening a root discards whatever was being written when the
+ * previous owner stopped, as a file open at a crash is lost on any filesystem.
+ */
+public interface BlockStore extends Closeable {
+
+    /** Smallest accepted piece length: one BitTorrent request block. */
+    int MIN_PIECE_LENGTH = 16 * 1024;
+
+    /** Largest accepted piece length; BitTorrent clients refuse much larger pieces. */
+    int MAX_PIECE_LENGTH = 64 * 1024 * 1024;
+
+    /** Opens (creating if needed) the store under {@code root} and deletes the leftovers in {@code root/tmp}. */
+    static BlockStore open(Path root) throws IOException {
+        return FileBlockStore.open(root);
+    }
+
+    /**
+     * Starts a new, empty content.
+     *
+     * @param pieceLength a power of two from {@link #MIN_PIECE_LENGTH} to {@link #MAX_PIECE_LENGTH}
+     */
+    ContentWriter create(int pieceLength) throws IOException;
+
+    /**
+     * Starts a writable copy of stored content; pieces never touched keep {@code base}'s hashes, so
+     * sealing a copy with a small change reads back only the pieces that changed.
+     *
+     * @throws java.nio.file.NoSuchFileException if {@code base} is not stored complete here
+     */
+    ContentWriter copyOf(ContentInfo base) throws IOException;
+
+    /** Whether the complete content is stored here. */
+    boolean has(String contentId);
+
+    /** @throws java.nio.file.NoSuchFileException if the content is not stored complete here */
+    ContentReader open(String contentId) throws IOException;
+
+    /** Bytes held under {@code blocks/} (apparent sizes). */
+    long storedBytes() throws IOException;
+
+    /** Aborts writers still open; readers stay usable until closed. */
+    @Override
+    void close() throws IOException;
+}

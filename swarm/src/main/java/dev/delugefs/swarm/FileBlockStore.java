@@ -1,0 +1,151 @@
+package dev.delugefs.swarm;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The block store on a local directory: {@code root/blocks} for sealed content, {@code root/tmp} for writers. */
+final class FileBlockStore implements BlockStore {
+    private static final Logger LOG = LoggerFactory.getLogger(FileBlockStore.class);
+
+    private final BlockDirectory blocks;
+    private final Path tmp;
+    private final Set<TempContentWriter> openWriters = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private FileBlockStore(BlockDirectory blocks, Path tmp) {
+        this.blocks = blocks;
+        this.tmp = tmp;
+    }
+
+    static FileBlockStore open(Path root) throws IOException {
+        Path blocksDir = Files.createDirectories(root.resolve("blocks"));
+        Path tmp = Files.createDirectories(root.resolve("tmp"));
+        int discarded = deleteContents(tmp);
+        if (discarded > 0) {
+            LOG.info("discarded {} files left unsealed in {}", discarded, tmp);
+        }
+        return new FileBlockStore(new BlockDirectory(blocksDir), tmp);
+    }
+
+    private static int deleteContents(Path dir) throws IOException {
+        List<Path> leftovers;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            leftovers = walk.filter(p -> !p.equals(dir)).sorted(Comparator.reverseOrder()).toList();
+        }
+        for (Path leftover : leftovers) {
+            Files.deleteIfExists(leftover);
+        }
+        return leftovers.size();
+    }
+
+    @Override
+    public ContentWriter create(int pieceLength) throws IOException {
+        checkPieceLength(pieceLength);
+        ensureOpen();
+        Path temp = Files.createTempFile(tmp, "w", ".part");
+        FileChannel channel = openTemp(temp);
+        return register(TempContentWriter.empty(temp, channel, pieceLength, blocks, openWriters::remove));
+    }
+
+    @Override
+    public ContentWriter copyOf(ContentInfo base) throws IOException {
+        ensureOpen();
+        Path source = blocks.completePath(base.id());
+        Path temp = Files.createTempFile(tmp, "c", ".part");
+        FileChannel channel = openTemp(temp);
+        try (FileChannel from = FileChannel.open(source, StandardOpenOption.READ)) {
+            if (from.size() != base.length()) {
+                throw new IOException(source + " holds " + from.size() + " bytes, its content info says "
+                        + base.length());
+            }
+            for (long copied = 0; copied < base.length(); ) {
+                long n = from.transferTo(copied, base.length() - copied, channel);
+                if (n <= 0) {
+                    throw new IOException(source + " ended at " + copied + " of " + base.length() + " bytes");
+                }
+                copied += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            discard(temp, channel);
+            throw e;
+        }
+        return register(TempContentWriter.copying(temp, channel, base, blocks, openWriters::remove));
+    }
+
+    @Override
+    public boolean has(String contentId) {
+        return blocks.hasComplete(contentId);
+    }
+
+    @Override
+    public ContentReader open(String contentId) throws IOException {
+        return FileContentReader.open(blocks.completePath(contentId));
+    }
+
+    @Override
+    public long storedBytes() throws IOException {
+        return blocks.storedBytes();
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        IOException failure = null;
+        for (TempContentWriter writer : List.copyOf(openWriters)) {
+            try {
+                writer.close();
+            } catch (IOException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private ContentWriter register(TempContentWriter writer) {
+        openWriters.add(writer);
+        return writer;
+    }
+
+    private static FileChannel openTemp(Path temp) throws IOException {
+        try {
+            return FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+    }
+
+    private static void discard(Path temp, FileChannel channel) {
+        try (channel) {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            LOG.warn("could not delete temp file {}", temp, e);
+        }
+    }
+
+    private static void checkPieceLength(int pieceLength) {
+        if (pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH || Integer.bitCount(pieceLength) != 1) {
+            throw new IllegalArgumentException("piece length must be a power of two from " + MIN_PIECE_LENGTH
+                    + " to " + MAX_PIECE_LENGTH + ": " + pieceLength);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("block store is closed");
+        }
+    }
+}
