@@ -9,6 +9,7 @@ import dev.delugefs.metadata.Errno;
 import dev.delugefs.metadata.FsException;
 import dev.delugefs.metadata.Namespace;
 import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
@@ -23,6 +24,7 @@ import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
 
 import java.io.ByteArrayOutputStream;
+import java.lang.reflect.Method;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +52,24 @@ final class DelugeFuse extends FuseStubFS {
 
     DelugeFuse(Vfs vfs) {
         this.vfs = vfs;
+        // libfuse 2 silently drops a time change that does not set both atime and mtime (touch -m, tar's
+        // futimens with UTIME_OMIT) unless the filesystem declares flag_utime_omit_ok. The flags are one
+        // C bitfield word; jnr-fuse maps it as four bytes, and that flag is bit 2 of the first.
+        Pointer ops = Struct.getMemory(fuseOperations);
+        long flags = flagWordOffset();
+        ops.putByte(flags, (byte) (ops.getByte(flags) | 0b100));
+    }
+
+    /** jnr-ffi keeps a member's offset() on a protected class: reach it reflectively. */
+    private long flagWordOffset() {
+        try {
+            Object member = fuseOperations.flag_nullpath_ok;
+            Method offset = member.getClass().getMethod("offset");
+            offset.setAccessible(true);
+            return (Long) offset.invoke(member);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot locate the FUSE operation flags in this jnr-fuse", e);
+        }
     }
 
     @FunctionalInterface
