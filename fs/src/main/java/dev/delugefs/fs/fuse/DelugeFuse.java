@@ -47,6 +47,13 @@ final class DelugeFuse extends FuseStubFS {
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int BUFFER_SIZE = 1 << 17;
     private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER_SIZE]);
+    private static final ThreadLocal<DirectBuffer> DIRECT = ThreadLocal.withInitial(DirectBuffer::new);
+
+    /** A native buffer per FUSE thread, seen both as a ByteBuffer (for FileChannel) and a jnr Pointer. */
+    private static final class DirectBuffer {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+        final Pointer pointer = Pointer.wrap(jnr.ffi.Runtime.getSystemRuntime(), buffer);
+    }
 
     private final Vfs vfs;
 
@@ -218,9 +225,17 @@ final class DelugeFuse extends FuseStubFS {
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         return call("read", path, () -> {
-            byte[] bytes = buffer((int) size);
-            int n = vfs.read(fi.fh.get(), ByteBuffer.wrap(bytes, 0, (int) size), offset);
-            buf.put(0, bytes, 0, n);
+            if (size > BUFFER_SIZE) {
+                byte[] bytes = new byte[(int) size];
+                int n = vfs.read(fi.fh.get(), ByteBuffer.wrap(bytes), offset);
+                buf.put(0, bytes, 0, n);
+                return n;
+            }
+            // read straight into native memory and copy once into the kernel's buffer
+            DirectBuffer direct = DIRECT.get();
+            direct.buffer.clear().limit((int) size);
+            int n = vfs.read(fi.fh.get(), direct.buffer, offset);
+            direct.pointer.transferTo(0, buf, 0, n);
             return n;
         });
     }

@@ -106,7 +106,8 @@ public final class FuseMount {
     public void unmount() {
         if (MountPoints.isMounted(mountpoint)) {
             String error = MountPoints.lazyUnmount(mountpoint);
-            if (error != null) {
+            // jnr-fuse's own shutdown hook may have detached it a moment earlier
+            if (error != null && MountPoints.isMounted(mountpoint)) {
                 log.warn("could not unmount {}: {}", mountpoint, error);
             }
         }
