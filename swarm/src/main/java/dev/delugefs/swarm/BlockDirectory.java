@@ -52,10 +52,10 @@ final class BlockDirectory {
     }
 
     /**
-     * Moves a finished, synced temp file in under {@code contentId}, or deletes it when that content is
+     * Moves a finished temp file in under {@code contentId}, or deletes it when that content is
      * already here (equal bytes are stored once). Returns whether the file was moved in.
      */
-    boolean install(Path temp, String contentId) throws IOException {
+    boolean install(Path temp, String contentId, boolean sync) throws IOException {
         Path target = pathOf(contentId);
         if (hasComplete(contentId)) {
             Files.deleteIfExists(temp);
@@ -68,11 +68,13 @@ final class BlockDirectory {
         // rename(2) is atomic and replaces a partially fetched copy, so readers see old or new, never half.
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         Files.deleteIfExists(bitmapOf(target));
-        // A sealed file must survive a crash of the node: its directory entries have to reach the disk.
-        if (newShard) {
-            fsyncDirectory(root);
+        // to survive a crash of the machine, not only of the process, the directory entries must reach the disk
+        if (sync) {
+            if (newShard) {
+                fsyncDirectory(root);
+            }
+            fsyncDirectory(shard);
         }
-        fsyncDirectory(shard);
         return true;
     }
 

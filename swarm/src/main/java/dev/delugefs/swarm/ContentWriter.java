@@ -28,10 +28,18 @@ public interface ContentWriter extends Closeable {
     void force() throws IOException;
 
     /**
-     * Finishes the hashes, makes the data durable and moves it into the store under its id, or drops it
-     * if that id is already stored. If it fails, the writer stays usable and {@code seal} may be retried.
+     * Finishes the hashes and moves the data into the store under its id, or drops it if that id is
+     * already stored. Sealed content survives a crash of the process; with {@code sync} the data and its
+     * directory entries are also forced to the device, so it survives a crash of the machine (fsync(2)
+     * asks for that; close(2) does not, and paying a device flush on every close would make small files
+     * slow). If it fails, the writer stays usable and {@code seal} may be retried.
      */
-    ContentInfo seal() throws IOException;
+    ContentInfo seal(boolean sync) throws IOException;
+
+    /** {@link #seal(boolean)} without forcing anything to the device. */
+    default ContentInfo seal() throws IOException {
+        return seal(false);
+    }
 
     /** Without a successful seal, discards the data. Idempotent. */
     @Override

@@ -81,7 +81,16 @@ final class TempContentWriter implements ContentWriter {
         lock.writeLock().lock();
         try {
             ensureOpen();
-            ByteBuffer written = src.duplicate();
+            return writeAndHash(src, offset);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private int writeAndHash(ByteBuffer src, long offset) throws IOException {
+        long end = offset + src.remaining();
+        ByteBuffer written = src.duplicate();
+        try {
             int n = writeToDisk(src, offset);
             hasher.written(written.limit(written.position() + n), offset);
             return n;
@@ -89,8 +98,6 @@ final class TempContentWriter implements ContentWriter {
             // The disk may hold part of the data: make sure nothing of the range is trusted.
             hasher.mayHaveChanged(offset, end);
             throw e;
-        } finally {
-            lock.writeLock().unlock();
         }
     }
 
@@ -101,7 +108,11 @@ final class TempContentWriter implements ContentWriter {
             return n;
         } catch (IOException e) {
             // A write that failed half way still grew the file, as on any filesystem.
-            size.accumulateAndGet(channel.size(), Math::max);
+            try {
+                size.accumulateAndGet(channel.size(), Math::max);
+            } catch (IOException sizeFailure) {
+                e.addSuppressed(sizeFailure);
+            }
             throw e;
         }
     }
@@ -146,14 +157,18 @@ final class TempContentWriter implements ContentWriter {
     }
 
     @Override
-    public ContentInfo seal() throws IOException {
+    public ContentInfo seal(boolean sync) throws IOException {
         lock.writeLock().lock();
         try {
             ensureOpen();
             long length = size.get();
             ContentInfo info = ContentInfo.of(length, pieceLength, hasher.finish(length));
-            channel.force(true);
-            blocks.install(temp, info.id());
+            if (sync) {
+                channel.force(true);
+            }
+            if (!blocks.install(temp, info.id(), sync)) {
+                LOG.debug("{} was already stored; dropped the new copy", info.id());
+            }
             state = State.SEALED;
             onFinished.accept(this);
             closeSealedChannel();
@@ -186,7 +201,7 @@ final class TempContentWriter implements ContentWriter {
         try {
             channel.close();
         } catch (IOException e) {
-            // The data is synced and in place: a failed close loses nothing, so the seal stands.
+            // The data is in place: a failed close loses nothing, so the seal stands.
             LOG.warn("closing sealed temp file {} failed", temp, e);
         }
     }

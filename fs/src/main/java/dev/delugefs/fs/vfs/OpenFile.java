@@ -78,7 +78,7 @@ final class OpenFile {
             ContentWriter w = writer;
             if (w != null) {
                 if (dirty && inode.isLinked()) {
-                    sealLocked();
+                    sealLocked(false);
                 } else {
                     w.close();
                     writer = null;
@@ -159,18 +159,15 @@ final class OpenFile {
             if (writer == null || !dirty || !inode.isLinked()) {
                 return false;
             }
-            if (force) {
-                writer.force();
-            }
-            sealLocked();
+            sealLocked(force);
             return true;
         } finally {
             data.writeLock().unlock();
         }
     }
 
-    private void sealLocked() throws IOException {
-        ContentInfo info = writer.seal();
+    private void sealLocked(boolean sync) throws IOException {
+        ContentInfo info = writer.seal(sync);
         writer = null;
         dirty = false;
         closeReader();
