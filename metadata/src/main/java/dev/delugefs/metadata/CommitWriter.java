@@ -29,8 +29,11 @@ final class CommitWriter implements Committer.Step {
         Drained drain(Journal.Segment next);
     }
 
-    /** What the store handed over: changes, the segment that held them (null if none) and the last call's number. */
-    record Drained(List<Change> changes, Journal.Segment sealed, long seq) {
+    /**
+     * What the store handed over: the changes, the segment that held them (null if none; the caller
+     * seals it) and the number of the last call.
+     */
+    record Drained(List<Change> changes, Journal.Segment previous, long seq) {
     }
 
     private final MetaRepo repo;
@@ -81,12 +84,12 @@ final class CommitWriter implements Committer.Step {
             spare = journal.prepareNext();
         }
         Drained batch = queue.drain(spare);
-        if (batch.sealed() != null) {
-            spare = null;
-            batch.sealed().seal();
-            lastCoveredSegment = batch.sealed().number;
-        }
         uncommitted.addAll(batch.changes());
+        if (batch.previous() != null) {
+            spare = null;
+            lastCoveredSegment = batch.previous().number;
+            batch.previous().seal();
+        }
         if (uncommitted.isEmpty()) {
             return batch.seq();
         }
@@ -132,7 +135,8 @@ final class CommitWriter implements Committer.Step {
                 head = repo.commit(inserter, head, tree, who, count == 1 ? "1 change\n" : count + " changes\n");
                 headTree = tree;
                 publishedHead = head;
-                LOG.debug("committed {} changes as {} in {} ms", count, head.name(), (System.nanoTime() - start) / 1_000_000);
+                LOG.debug("committed {} changes as {} in {} ms", count, head.name(),
+                        (System.nanoTime() - start) / 1_000_000);
             }
         }
         uncommitted.clear();

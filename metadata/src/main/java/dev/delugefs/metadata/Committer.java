@@ -42,6 +42,7 @@ final class Committer implements Closeable {
     private long attemptsStarted;
     private long failedAttempt = -1;
     private Exception lastFailure;
+    private Exception finalFailure;
 
     Committer(Step step, long delayMillis, long committedSeq, String name) {
         this.step = step;
@@ -106,9 +107,9 @@ final class Committer implements Closeable {
         }
         joinThread();
         synchronized (this) {
-            if (committedSeq < queuedSeq) {
+            if (finalFailure != null) {
                 throw new IOException("closed with uncommitted changes; they stay in the journal for the next open",
-                        lastFailure);
+                        finalFailure);
             }
         }
     }
@@ -139,6 +140,7 @@ final class Committer implements Closeable {
     private void run() {
         while (true) {
             long attempt;
+            boolean last;
             synchronized (this) {
                 if (!awaitWork()) {
                     notifyAll();
@@ -146,6 +148,7 @@ final class Committer implements Closeable {
                 }
                 urgent = false;
                 attempt = ++attemptsStarted;
+                last = closing;
             }
             long startedAt = System.nanoTime();
             Exception failure = null;
@@ -167,26 +170,28 @@ final class Committer implements Closeable {
                     failedAttempt = attempt;
                     backingOff = true;
                     retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
-                    if (closing) {
-                        notifyAll();
-                        return;
-                    }
                 }
                 notifyAll();
+                if (last) {
+                    finalFailure = failure;
+                    return;
+                }
             }
         }
     }
 
-    /** Waits for a due batch; false when the thread should stop. Holds the monitor. */
+    /** Waits for a due batch, or for close(); false when the thread should stop. Holds the monitor. */
     private boolean awaitWork() {
         while (true) {
             if (halted) {
                 return false;
             }
-            boolean work = queuedSeq > committedSeq;
             if (closing) {
-                return work;
+                // one last attempt whatever we were told: a record() may have returned without its
+                // queued() call reaching us yet, and the step drains the store's queue in any case
+                return true;
             }
+            boolean work = queuedSeq > committedSeq;
             long waitNanos = Long.MAX_VALUE;
             if (work) {
                 long now = System.nanoTime();

@@ -26,8 +26,9 @@ import java.util.regex.Pattern;
  * <p>One line per {@link NamespaceStore#record} call, written with one write, so a crash keeps a
  * call's changes whole or (torn, no final newline) drops them whole. The committer rotates to a new
  * segment before it commits, so a commit covers whole segments and can delete them once {@code main}
- * has moved. Appends are not fsynced: the page cache survives the death of the process; a rotated
- * segment is fsynced before its commit, so a commit never outlives a journal it deleted unsynced.
+ * has moved. Appends are not fsynced: the page cache survives the death of the process. A rotated
+ * segment is fsynced by the committer, outside the store's lock, so whatever a commit covers is on
+ * disk twice until the (fsynced) commit lets the segment go.
  */
 final class Journal implements Closeable {
 

@@ -17,12 +17,14 @@ import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
-import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UnsupportedEncodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -47,6 +49,8 @@ final class MetaRepo implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(MetaRepo.class);
     private static final PersonIdent GENESIS_AUTHOR =
             new PersonIdent("delugefs", "genesis@delugefs", Instant.EPOCH, ZoneOffset.UTC);
+    /** The same commit for every volume ever created, so all histories share a root and any two nodes merge. */
+    static final ObjectId GENESIS = genesisId();
     private static final int PACKS_BEFORE_GC = 64;
 
     private final FileRepository repo;
@@ -67,6 +71,8 @@ final class MetaRepo implements Closeable {
         config.setInt("gc", null, "autopacklimit", 0);
         config.setBoolean("core", null, "fsyncObjectFiles", true);
         config.setBoolean("core", null, "fsyncRefFiles", true);
+        // packs replaced by a gc go at once; the default keeps them an hour, and ours pile up every 200 ms
+        config.setString("gc", null, "prunePackExpire", "now");
         config.save();
         MetaRepo meta = new MetaRepo(repo);
         try {
@@ -97,13 +103,10 @@ final class MetaRepo implements Closeable {
                 .setMustExist(true).build());
     }
 
-    /** The same commit for every volume ever created, so all histories share a root and any two nodes merge. */
-    static final ObjectId GENESIS = genesisId();
-
     private static ObjectId genesisId() {
         try (ObjectInserter.Formatter f = new ObjectInserter.Formatter()) {
             return f.idFor(Constants.OBJ_COMMIT, genesisCommit(f.idFor(Constants.OBJ_TREE, new byte[0])).build());
-        } catch (java.io.UnsupportedEncodingException e) {
+        } catch (UnsupportedEncodingException e) {
             throw new AssertionError("UTF-8 is always supported", e);
         }
     }
@@ -127,6 +130,9 @@ final class MetaRepo implements Closeable {
         PackInserter inserter = repo.getObjectDatabase().newPackInserter();
         // records are small and many; level 1 packs them almost as tightly as 9, much faster
         inserter.setCompressionLevel(Deflater.BEST_SPEED);
+        // only changed objects reach the inserter (TreeIndex caches ids), and asking the object
+        // directory about each new object costs a pack-directory rescan per miss
+        inserter.checkExisting(false);
         return inserter;
     }
 
@@ -170,49 +176,71 @@ final class MetaRepo implements Closeable {
     }
 
     Content read(ObjectId commitId) throws IOException {
-        try (ObjectReader reader = repo.newObjectReader(); RevWalk walk = new RevWalk(reader);
-             TreeWalk tree = new TreeWalk(reader)) {
+        try (ObjectReader reader = repo.newObjectReader(); RevWalk walk = new RevWalk(reader)) {
             RevCommit commit = walk.parseCommit(commitId);
-            tree.addTree(commit.getTree());
-            tree.setRecursive(true);
-            VolumeConfig volume = null;
-            TreeMap<String, Record> records = new TreeMap<>();
+            Loader loader = new Loader(reader, commitId);
             TreeIndex index = new TreeIndex();
-            while (tree.next()) {
-                String path = tree.getPathString();
-                ObjectId blob = tree.getObjectId(0);
-                if (tree.getFileMode(0) != FileMode.REGULAR_FILE) {
-                    throw new IOException("commit " + commitId.name() + ": " + path + " is not a regular file");
-                }
-                index.putBlob(path, blob);
-                try {
-                    if (path.equals(VolumeConfig.FILE_NAME)) {
-                        volume = VolumeConfig.fromJson(reader.open(blob, Constants.OBJ_BLOB).getCachedBytes());
-                    } else if (path.startsWith(TreePaths.NS + "/")) {
-                        readRecord(reader, path, blob, records);
-                    }
-                } catch (IllegalArgumentException e) {
-                    throw new IOException("commit " + commitId.name() + ": bad " + path + ": " + e.getMessage(), e);
-                }
-            }
-            if (volume == null) {
+            loader.readTree(commit.getTree(), "", index.root());
+            if (loader.volume == null) {
                 throw new IOException("not a DelugeFS volume repository: commit " + commitId.name() + " of "
                         + repo.getDirectory() + " has no " + VolumeConfig.FILE_NAME);
             }
-            return new Content(commit.copy(), commit.getTree().copy(), volume, records, index);
+            return new Content(commit.copy(), commit.getTree().copy(), loader.volume, loader.records, index);
         }
     }
 
-    private static void readRecord(ObjectReader reader, String path, ObjectId blob, TreeMap<String, Record> records)
-            throws IOException {
-        String raw = TreePaths.rawPathOf(path);
-        Record record = RecordJson.fromJson(reader.open(blob, Constants.OBJ_BLOB).getCachedBytes());
-        boolean dirEntry = TreePaths.isDirEntry(path);
-        if (dirEntry != (record.type() == Record.Type.DIR)) {
-            throw new IllegalArgumentException("a " + record.type().json() + " record "
-                    + (dirEntry ? "in a %dir entry" : "outside a %dir entry"));
+    /** Walks a commit's trees by hand, so every tree's id goes into the index and unchanged trees are never rewritten. */
+    private static final class Loader {
+        private final ObjectReader reader;
+        private final ObjectId commit;
+        private final TreeMap<String, Record> records = new TreeMap<>();
+        private VolumeConfig volume;
+
+        Loader(ObjectReader reader, ObjectId commit) {
+            this.reader = reader;
+            this.commit = commit;
         }
-        records.put(raw, record);
+
+        void readTree(ObjectId treeId, String prefix, TreeIndex.Dir dir) throws IOException {
+            for (CanonicalTreeParser p = new CanonicalTreeParser(null, reader, treeId); !p.eof(); p.next()) {
+                // tree names as ISO-8859-1: one char per byte, so any name survives being written back
+                String name = new String(p.getEntryPathBuffer(), 0, p.getEntryPathLength(), StandardCharsets.ISO_8859_1);
+                String path = prefix.isEmpty() ? name : prefix + "/" + name;
+                int mode = p.getEntryRawMode();
+                if (mode == FileMode.TREE.getBits()) {
+                    readTree(p.getEntryObjectId(), path, dir.subdir(name));
+                } else if (mode == FileMode.REGULAR_FILE.getBits()) {
+                    ObjectId blob = p.getEntryObjectId();
+                    dir.putBlob(name, blob);
+                    readBlob(path, blob);
+                } else {
+                    throw new IOException("commit " + commit.name() + ": " + path + " is not a regular file or a tree");
+                }
+            }
+            dir.setId(treeId);
+        }
+
+        private void readBlob(String path, ObjectId blob) throws IOException {
+            try {
+                if (path.equals(VolumeConfig.FILE_NAME)) {
+                    volume = VolumeConfig.fromJson(reader.open(blob, Constants.OBJ_BLOB).getCachedBytes());
+                } else if (path.startsWith(TreePaths.NS + "/")) {
+                    readRecord(path, blob);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IOException("commit " + commit.name() + ": bad " + path + ": " + e.getMessage(), e);
+            }
+        }
+
+        private void readRecord(String path, ObjectId blob) throws IOException {
+            Record record = RecordJson.fromJson(reader.open(blob, Constants.OBJ_BLOB).getCachedBytes());
+            boolean dirEntry = TreePaths.isDirEntry(path);
+            if (dirEntry != (record.type() == Record.Type.DIR)) {
+                throw new IllegalArgumentException("a " + record.type().json() + " record "
+                        + (dirEntry ? "in a %dir entry" : "outside a %dir entry"));
+            }
+            records.put(TreePaths.rawPathOf(path), record);
+        }
     }
 
     /** Folds the one-pack-per-commit piles into one pack; called by the committer between commits. */
@@ -224,14 +252,11 @@ final class MetaRepo implements Closeable {
         long start = System.nanoTime();
         try {
             Git.wrap(repo).gc().call();
-            LOG.info("compacted {} packs of {} in {} ms", packs, repo.getDirectory(), (System.nanoTime() - start) / 1_000_000);
+            LOG.info("compacted {} packs of {} in {} ms", packs, repo.getDirectory(),
+                    (System.nanoTime() - start) / 1_000_000);
         } catch (GitAPIException | RuntimeException e) {
             LOG.warn("gc of {} failed; packs keep piling up until a later gc succeeds", repo.getDirectory(), e);
         }
-    }
-
-    int packCount() {
-        return repo.getObjectDatabase().getPacks().size();
     }
 
     Path directory() {

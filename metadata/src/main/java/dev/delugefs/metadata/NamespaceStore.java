@@ -1,8 +1,8 @@
 package dev.delugefs.metadata;
 
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
-import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,12 +75,15 @@ public final class NamespaceStore implements Closeable {
         this.journal = Journal.open(repo.directory().resolveSibling(JOURNAL_DIR), replay.lastSegment());
         this.writer = new CommitWriter(repo, journal, this::drain, nodeId, head, recovered, replay.lastSegment());
         if (!recovered.isEmpty()) {
-            LOG.info("replayed {} journaled changes from {} calls; committing them", recovered.size(), replay.calls().size());
+            LOG.info("replayed {} journaled changes from {} calls; committing them", recovered.size(),
+                    replay.calls().size());
             try {
                 writer.commitQueued();
             } catch (IOException | RuntimeException e) {
+                writer.discardSpare();
                 journal.close();
-                throw new IOException("could not commit the journal replayed from " + repo.directory().resolveSibling(JOURNAL_DIR), e);
+                throw new IOException("could not commit the journal replayed from "
+                        + repo.directory().resolveSibling(JOURNAL_DIR), e);
             }
         }
         this.committer = new Committer(writer, commitDelayMillis, 0, "delugefs-commit-" + volume.name());
@@ -102,6 +105,10 @@ public final class NamespaceStore implements Closeable {
         if (Files.exists(gitDir)) {
             throw new IOException("refusing to create a volume in " + root + ": " + gitDir + " already exists");
         }
+        if (!Journal.segmentNumbers(root.resolve(JOURNAL_DIR)).isEmpty()) {
+            throw new IOException("refusing to create a volume in " + root + ": " + root.resolve(JOURNAL_DIR)
+                    + " holds journal segments of an earlier volume");
+        }
         Files.createDirectories(root.resolve(JOURNAL_DIR));
         FileChannel lockChannel = lock(root);
         MetaRepo repo = null;
@@ -109,7 +116,8 @@ public final class NamespaceStore implements Closeable {
             repo = MetaRepo.init(gitDir);
             ObjectId genesis = repo.head();
             MetaRepo.Content empty = repo.read(firstVolumeCommit(repo, genesis, volume, nodeId, rootDir));
-            return new NamespaceStore(repo, lockChannel, empty, new Journal.Replay(List.of(), 0), nodeId, commitDelayMillis);
+            Journal.Replay nothing = new Journal.Replay(List.of(), 0);
+            return new NamespaceStore(repo, lockChannel, empty, nothing, nodeId, commitDelayMillis);
         } catch (IOException | RuntimeException e) {
             if (repo != null) {
                 repo.close();
@@ -176,7 +184,8 @@ public final class NamespaceStore implements Closeable {
                     }
                     continue;
                 }
-                // segments are deleted only after main moved past them, so an unmoved main means we saw them all
+                // segments are deleted only after main moved past them, so an unmoved main means we saw them
+                // all; a main that keeps moving still gives a view, just not one of a single instant
                 if (!head.equals(repo.head()) && attempt < READ_ONLY_ATTEMPTS) {
                     continue;
                 }
@@ -316,8 +325,8 @@ public final class NamespaceStore implements Closeable {
         Path file = root.resolve(JOURNAL_DIR).resolve(LOCK_FILE);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
+            FileLock held = channel.tryLock();
+            if (held == null) {
                 throw new IOException(root + " is in use by another process (" + file + " is locked)");
             }
             return channel;

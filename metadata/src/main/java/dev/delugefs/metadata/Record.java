@@ -100,7 +100,8 @@ public record Record(Type type, long size, int mode, int uid, int gid, long mtim
             throw new IllegalArgumentException("size must not be negative: " + size);
         }
         if ((mode & ~07777) != 0) {
-            throw new IllegalArgumentException("mode holds permission bits only (07777), got 0" + Integer.toOctalString(mode));
+            throw new IllegalArgumentException("mode holds permission bits only (07777), got 0"
+                    + Integer.toOctalString(mode));
         }
         if (clock < 0) {
             throw new IllegalArgumentException("clock must not be negative: " + clock);
@@ -182,7 +183,8 @@ public record Record(Type type, long size, int mode, int uid, int gid, long mtim
     public String toString() {
         StringBuilder s = new StringBuilder("Record[").append(type.json)
                 .append(", size=").append(size).append(", mode=0").append(Integer.toOctalString(mode))
-                .append(", uid=").append(Integer.toUnsignedString(uid)).append(", gid=").append(Integer.toUnsignedString(gid))
+                .append(", uid=").append(Integer.toUnsignedString(uid))
+                .append(", gid=").append(Integer.toUnsignedString(gid))
                 .append(", mtime=").append(mtime).append(", ctime=").append(ctime);
         if (!xattrs.isEmpty()) {
             s.append(", xattrs=").append(xattrs.keySet().stream().map(PathCodec::printable).toList());
@@ -228,7 +230,8 @@ public record Record(Type type, long size, int mode, int uid, int gid, long mtim
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (c == 0 || c > 0xFF) {
-                throw new IllegalArgumentException("xattr name holds a NUL or a non-byte char: " + PathCodec.printable(name));
+                throw new IllegalArgumentException("xattr name holds a NUL or a non-byte char: "
+                        + PathCodec.printable(name));
             }
         }
         if (value == null || value.length > MAX_XATTR_VALUE) {

@@ -166,7 +166,8 @@ public final class RecordJson {
         }
         long value = v.longValue();
         if (value < min || value > max) {
-            throw new IllegalArgumentException("field '" + field + "' is out of range [" + min + ", " + max + "]: " + value);
+            throw new IllegalArgumentException("field '" + field + "' is out of range [" + min + ", " + max + "]: "
+                    + value);
         }
         return value;
     }

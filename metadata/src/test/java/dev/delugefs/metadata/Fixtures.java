@@ -53,12 +53,18 @@ final class Fixtures {
         command[0] = "git";
         command[1] = "--git-dir=" + gitDir;
         System.arraycopy(args, 0, command, 2, args.length);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
-        if (p.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + out);
+        // stderr apart: git warns that core.fsyncObjectFiles (which JGit reads) is deprecated in favour of core.fsync
+        Path err = java.nio.file.Files.createTempFile("git", ".err");
+        try {
+            Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (p.waitFor() != 0) {
+                throw new IOException(String.join(" ", command) + " failed: " + out + java.nio.file.Files.readString(err));
+            }
+            return out;
+        } finally {
+            java.nio.file.Files.delete(err);
         }
-        return out;
     }
 
     static boolean gitAvailable() {

@@ -109,6 +109,11 @@ class NamespaceStoreTest {
         assertThatThrownBy(() -> NamespaceStore.open(plain, NODE)).isInstanceOf(IOException.class)
                 .hasMessageContaining("not a DelugeFS volume");
         assertThatThrownBy(() -> NamespaceStore.open(root, "not-a-node-id")).isInstanceOf(IllegalArgumentException.class);
+
+        Path genesisOnly = plain.resolve("genesis-only");
+        MetaRepo.init(genesisOnly.resolve("meta.git")).close();
+        assertThatThrownBy(() -> NamespaceStore.open(genesisOnly, NODE)).isInstanceOf(IOException.class)
+                .hasMessageContaining("not a DelugeFS volume").hasMessageContaining("volume.json");
     }
 
     @Test
@@ -131,7 +136,7 @@ class NamespaceStoreTest {
             store.sync();
             assertThat(store.head()).isNotEqualTo(created);
             assertThat(Fixtures.treePaths(gitDir())).contains("ns/a", "ns/b");
-            assertThat(Journal.segmentNumbers(root.resolve("journal"))).hasSize(1);
+            assertThat(Journal.read(root.resolve("journal")).calls()).isEmpty();
             ObjectId synced = store.head();
             store.sync();
             assertThat(store.head()).isEqualTo(synced);
@@ -172,6 +177,45 @@ class NamespaceStoreTest {
             store.sync();
             assertThat(store.head()).isEqualTo(after);
         }
+    }
+
+    @Test
+    void aCommitWritesOnlyTheChangedBlobAndTheTreesAboveIt() throws IOException {
+        try (NamespaceStore store = Fixtures.create(root, 60_000)) {
+            List<Change> many = new java.util.ArrayList<>();
+            for (int d = 0; d < 10; d++) {
+                many.add(change("/d" + d, dir()));
+                for (int i = 0; i < 50; i++) {
+                    many.add(change("/d" + d + "/f" + i, file(i)));
+                }
+            }
+            store.record(many);
+            store.sync();
+            java.util.Set<Path> before = packIndexes();
+            record(store, change("/d3/new", file(1)));
+            store.sync();
+            java.util.Set<Path> added = packIndexes();
+            added.removeAll(before);
+            assertThat(added).hasSize(1);
+            // the blob, the trees /, ns and ns/d3, and the commit
+            assertThat(org.eclipse.jgit.internal.storage.file.PackIndex.open(added.iterator().next().toFile())
+                    .getObjectCount()).isEqualTo(5);
+        }
+    }
+
+    private java.util.Set<Path> packIndexes() throws IOException {
+        try (var files = Files.list(gitDir().resolve("objects/pack"))) {
+            return files.filter(p -> p.toString().endsWith(".idx")).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    @Test
+    void createRefusesARootWithAnOldJournal(@TempDir Path other) throws IOException {
+        Files.createDirectories(other.resolve("journal"));
+        Files.writeString(other.resolve("journal").resolve(Journal.fileName(7)), "");
+        assertThatThrownBy(() -> Fixtures.create(other, 50)).isInstanceOf(IOException.class)
+                .hasMessageContaining("journal segments");
+        assertThat(other.resolve("meta.git")).doesNotExist();
     }
 
     @Test
@@ -223,7 +267,7 @@ class NamespaceStoreTest {
             Files.delete(lock);
             store.sync();
             assertThat(Fixtures.treePaths(gitDir())).contains("ns/before", "ns/during");
-            assertThat(Journal.segmentNumbers(root.resolve("journal"))).hasSize(1);
+            assertThat(Journal.read(root.resolve("journal")).calls()).isEmpty();
         }
         assertThat(NamespaceStore.readOnly(root).records()).containsKeys("/before", "/during");
     }
