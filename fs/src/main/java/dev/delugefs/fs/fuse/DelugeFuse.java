@@ -45,15 +45,8 @@ final class DelugeFuse extends FuseStubFS {
     private static final Logger log = LoggerFactory.getLogger(DelugeFuse.class);
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
-    private static final int BUFFER_SIZE = 1 << 17;
-    private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER_SIZE]);
-    private static final ThreadLocal<DirectBuffer> DIRECT = ThreadLocal.withInitial(DirectBuffer::new);
-
-    /** A native buffer per FUSE thread, seen both as a ByteBuffer (for FileChannel) and a jnr Pointer. */
-    private static final class DirectBuffer {
-        final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
-        final Pointer pointer = Pointer.wrap(jnr.ffi.Runtime.getSystemRuntime(), buffer);
-    }
+    /** More than libfuse's default of 10 worker threads ever use at once. */
+    private final BufferPool buffers = new BufferPool(32);
 
     private final Vfs vfs;
 
@@ -225,33 +218,39 @@ final class DelugeFuse extends FuseStubFS {
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         return call("read", path, () -> {
-            if (size > BUFFER_SIZE) {
+            if (size > BufferPool.BUFFER_SIZE) {
                 byte[] bytes = new byte[(int) size];
                 int n = vfs.read(fi.fh.get(), ByteBuffer.wrap(bytes), offset);
                 buf.put(0, bytes, 0, n);
                 return n;
             }
-            // read straight into native memory and copy once into the kernel's buffer
-            DirectBuffer direct = DIRECT.get();
-            direct.buffer.clear().limit((int) size);
-            int n = vfs.read(fi.fh.get(), direct.buffer, offset);
-            direct.pointer.transferTo(0, buf, 0, n);
-            return n;
+            BufferPool.Buffer b = buffers.take();
+            try {
+                int n = vfs.read(fi.fh.get(), b.window((int) size), offset);
+                b.pointer.transferTo(0, buf, 0, n);
+                return n;
+            } finally {
+                buffers.give(b);
+            }
         });
     }
 
     @Override
     public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         return call("write", path, () -> {
-            byte[] bytes = buffer((int) size);
-            buf.get(0, bytes, 0, (int) size);
-            return vfs.write(fi.fh.get(), ByteBuffer.wrap(bytes, 0, (int) size), offset);
+            if (size > BufferPool.BUFFER_SIZE) {
+                byte[] bytes = new byte[(int) size];
+                buf.get(0, bytes, 0, bytes.length);
+                return vfs.write(fi.fh.get(), ByteBuffer.wrap(bytes), offset);
+            }
+            BufferPool.Buffer b = buffers.take();
+            try {
+                buf.transferTo(0, b.pointer, 0, size);
+                return vfs.write(fi.fh.get(), b.window((int) size), offset);
+            } finally {
+                buffers.give(b);
+            }
         });
-    }
-
-    private static byte[] buffer(int size) {
-        byte[] bytes = BUFFERS.get();
-        return bytes.length >= size ? bytes : new byte[size];
     }
 
     @Override
