@@ -130,16 +130,19 @@ public final class DelugeVfs implements Vfs {
 
     private long openInode(Inode inode, int flags) throws IOException {
         OpenFile file = retain(inode);
+        Handle handle = new Handle(file, flags);
         try {
             if ((flags & OpenFlags.O_TRUNC) != 0 && OpenFlags.writable(flags) && !inode.isDirectory()) {
                 file.truncate(0);
+                // the truncation must be sealed by this handle's close, like a write
+                handle.wrote = true;
             }
         } catch (IOException | RuntimeException e) {
             release(file);
             throw e;
         }
         long id = nextHandle.getAndIncrement();
-        handles.put(id, new Handle(file, flags));
+        handles.put(id, handle);
         return id;
     }
 

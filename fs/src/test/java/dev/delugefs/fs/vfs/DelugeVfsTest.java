@@ -195,6 +195,9 @@ class DelugeVfsTest {
         writeFile("/f", random(1000, 5));
         long h = vfs.open("/f", O_WRONLY | O_TRUNC);
         assertThat(vfs.fgetattr(h).size()).isZero();
+        vfs.flush(h);
+        // close(2) returns after flush; release comes later, so the emptied file must be recorded by now
+        assertThat(namespace.lookup("/f").record().size()).isZero();
         vfs.release(h);
         assertThat(readFile("/f")).isEmpty();
     }
