@@ -12,7 +12,10 @@ final class Manifest {
             import stat
             m = p[0]
             out = []
-            for dirpath, dirnames, filenames in os.walk(m):
+            def fail(e):
+                raise e
+            # os.walk hides errors by default: an unreadable dir would look empty, not broken
+            for dirpath, dirnames, filenames in os.walk(m, onerror=fail):
                 for n in dirnames + filenames:
                     path = os.path.join(dirpath, n)
                     rel = path[len(m):]

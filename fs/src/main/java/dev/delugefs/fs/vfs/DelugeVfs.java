@@ -426,12 +426,14 @@ public final class DelugeVfs implements Vfs {
         };
         long size = r.size();
         long mtime = r.mtime();
+        long ctime = r.ctime();
         OpenFile open = openFiles.get(inode.ino());
         if (open != null && open.inode() == inode) {
             size = open.size();
             mtime = open.mtime();
+            ctime = open.ctime();
         }
-        return new Stat(inode.ino(), type | (r.mode() & 07777), inode.nlink(), r.uid(), r.gid(), size, mtime, r.ctime());
+        return new Stat(inode.ino(), type | (r.mode() & 07777), inode.nlink(), r.uid(), r.gid(), size, mtime, ctime);
     }
 
     private OpenFile retain(Inode inode) {

@@ -36,6 +36,7 @@ final class OpenFile {
     private volatile ContentWriter writer;
     private volatile boolean dirty;
     private volatile long mtime;
+    private volatile long ctime;
     private final Object readerLock = new Object();
     private ContentReader reader;
     private String readerId;
@@ -46,6 +47,7 @@ final class OpenFile {
         this.blocks = blocks;
         this.pieceLength = pieceLength;
         this.mtime = inode.record().mtime();
+        this.ctime = inode.record().ctime();
     }
 
     Inode inode() {
@@ -100,9 +102,26 @@ final class OpenFile {
         return writer != null ? mtime : inode.record().mtime();
     }
 
+    /**
+     * The change time stat reports. While unsealed writes exist it is the time of the last of them (or of
+     * an attribute change, if later), and the seal records that same time: a ctime that moved at the seal
+     * would tell tools like tar that the file changed while they read it.
+     */
+    long ctime() {
+        long recorded = inode.record().ctime();
+        return writer != null ? Math.max(ctime, recorded) : recorded;
+    }
+
     /** A utimens while writing must survive the seal, which otherwise stamps the time of the last write. */
     void setMtime(long nanos) {
         mtime = nanos;
+        ctime = Namespace.nowNanos();
+    }
+
+    private void touch() {
+        long now = Namespace.nowNanos();
+        mtime = now;
+        ctime = now;
     }
 
     int read(ByteBuffer dst, long offset) throws IOException {
@@ -128,7 +147,7 @@ final class OpenFile {
             }
             int n = w.write(src, offset);
             dirty = true;
-            mtime = Namespace.nowNanos();
+            touch();
             return n;
         } finally {
             data.readLock().unlock();
@@ -146,7 +165,7 @@ final class OpenFile {
             }
             writer.truncate(size);
             dirty = true;
-            mtime = Namespace.nowNanos();
+            touch();
         } finally {
             data.writeLock().unlock();
         }
@@ -172,9 +191,10 @@ final class OpenFile {
         dirty = false;
         closeReader();
         long sealedMtime = mtime;
+        long sealedCtime = ctime;
         Record.Content content = new Record.Content(info.id(), info.pieceLength(), info.pieces());
         namespace.update(inode, r -> r.toBuilder().size(info.length()).content(content)
-                .mtime(sealedMtime).ctime(Namespace.nowNanos()).build());
+                .mtime(sealedMtime).ctime(Math.max(sealedCtime, r.ctime())).build());
     }
 
     /** Called with the read lock held; returns holding it again, with a writer in place. */
@@ -184,7 +204,6 @@ final class OpenFile {
         try {
             if (writer == null) {
                 writer = newWriter(false);
-                mtime = inode.record().mtime();
             }
             return writer;
         } finally {

@@ -318,6 +318,23 @@ class DelugeVfsTest {
     }
 
     @Test
+    void sealingDoesNotMoveTheTimesStatShowedWhileWriting() throws Exception {
+        writeFile("/f", new byte[]{1});
+        Thread.sleep(5);
+        long h = vfs.open("/f", O_WRONLY);
+        vfs.ftruncate(h, 10);
+        Stat whileOpen = vfs.getattr("/f");
+        assertThat(whileOpen.ctimeNanos()).isGreaterThanOrEqualTo(whileOpen.mtimeNanos());
+        Thread.sleep(5);
+        vfs.flush(h);
+        vfs.release(h);
+        Stat sealed = vfs.getattr("/f");
+        assertThat(sealed.mtimeNanos()).isEqualTo(whileOpen.mtimeNanos());
+        assertThat(sealed.ctimeNanos()).isEqualTo(whileOpen.ctimeNanos());
+        assertThat(sealed.size()).isEqualTo(10);
+    }
+
+    @Test
     void xattrsFollowSetxattrFlags() throws IOException {
         writeFile("/f", new byte[]{1});
         byte[] binary = {0, (byte) 0xff, 10};
