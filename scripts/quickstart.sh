@@ -20,7 +20,7 @@ if [[ -f "$root/node.json" ]]; then
 else
   cmd=(create default --root "$root" "$mnt")
 fi
-nohup "$here/scripts/delugefs" "${cmd[@]}" >"$log" 2>&1 &
+nohup "$here/scripts/delugefs" "${cmd[@]}" >>"$log" 2>&1 &
 pid=$!
 for _ in $(seq 1 300); do
   if grep -q "mounted at" "$log"; then

@@ -59,11 +59,16 @@ final class Committer implements Closeable {
         if (seq <= queuedSeq) {
             return;
         }
-        if (queuedSeq == committedSeq) {
+        boolean wasIdle = queuedSeq == committedSeq;
+        if (wasIdle) {
             firstQueuedAt = System.nanoTime();
         }
         queuedSeq = seq;
-        notifyAll();
+        // only an idle committer sleeps without a deadline; waking a waiting one on every record() costs
+        // a context switch per file operation
+        if (wasIdle) {
+            notifyAll();
+        }
     }
 
     /** Commits now and waits until call {@code seq} is committed; throws if an attempt made for it fails. */
