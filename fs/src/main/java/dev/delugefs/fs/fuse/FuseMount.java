@@ -22,6 +22,8 @@ public final class FuseMount {
     private static final Logger log = LoggerFactory.getLogger(FuseMount.class);
     public static final String SUBTYPE = "delugefs";
     private static final int READAHEAD_KB = 1024;
+    private static final int WARM_UP_THREADS = 8;
+    private static final int WARM_UP_CALLS = 2500;
 
     private final Path mountpoint;
     private final Thread session;
@@ -72,7 +74,37 @@ public final class FuseMount {
         FuseMount mount = new FuseMount(mountpoint, session, failure);
         mount.awaitMounted();
         mount.widenReadahead();
+        mount.warmUp();
         return mount;
+    }
+
+    /**
+     * jffi attaches a FUSE worker thread to the JVM afresh on each of its first 1000 callbacks (tens of
+     * microseconds each, several times the work of a getattr) and keeps it attached after that. Send
+     * every worker past that threshold now, with lookups of a name that does not exist (never cached by
+     * the kernel), instead of making the first thousands of user operations pay for it. Also warms the
+     * JIT. Takes well under a second.
+     */
+    private void warmUp() {
+        Path probe = mountpoint.resolve(".delugefs-warm-up");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        Thread[] workers = new Thread[WARM_UP_THREADS];
+        for (int t = 0; t < workers.length; t++) {
+            workers[t] = new Thread(() -> {
+                for (int i = 0; i < WARM_UP_CALLS && System.nanoTime() < deadline; i++) {
+                    Files.exists(probe);
+                }
+            }, "fuse-warm-up-" + t);
+            workers[t].start();
+        }
+        for (Thread w : workers) {
+            try {
+                w.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /**
