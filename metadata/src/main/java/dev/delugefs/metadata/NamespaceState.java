@@ -69,7 +69,7 @@ final class NamespaceState {
     }
 
     private void put(String path, Record record, Undo undo) {
-        if (record.type() != Record.Type.DIR && !path.equals("/")) {
+        if (record.type() != Record.Type.DIR && !path.equals("/") && hasDescendants(path)) {
             SortedMap<String, Record> below = records.subMap(path + "/", TreePaths.subtreeEnd(path));
             if (undo != null) {
                 below.forEach(undo::saw);
@@ -80,6 +80,13 @@ final class NamespaceState {
         if (undo != null) {
             undo.saw(path, previous);
         }
+    }
+
+    /** One lookup instead of a sub-map view: most changes are to files, which have nothing below. */
+    private boolean hasDescendants(String path) {
+        String first = records.ceilingKey(path + "/");
+        return first != null && first.startsWith(path) && first.length() > path.length()
+                && first.charAt(path.length()) == '/';
     }
 
     /** Reverts in reverse order, so a path removed and then put again gets its original value. */
