@@ -104,6 +104,23 @@ class CliNativeTest {
         a.stop();
     }
 
+    /** A container started without the FUSE device: the node must say so, not hang or crash. */
+    @Test
+    void mountRefusesWithoutDevFuse() {
+        Path root = sandbox.newDir("root");
+        NodeProcess.cli("create", "vol", "--root", root.toString(), "--no-start").ok();
+        Path mnt = sandbox.path("mnt");
+        // a private mount namespace whose /dev lacks fuse, as in a container without --device /dev/fuse
+        Cmd.Result r = Cmd.sh("unshare -m sh -c 'mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3"
+                        + " && mknod -m 444 /dev/urandom c 1 9 && mknod -m 444 /dev/random c 1 8 && exec \"$0\" \"$@\"'"
+                        + " \"$@\"", NodeProcess.launcher().toString(), "mount", "vol", "--root", root.toString(),
+                mnt.toString()).run();
+        assertThat(r.exit()).as(r.describe("mount without /dev/fuse")).isEqualTo(1);
+        assertThat(errorLines(r)).as(r.describe("one error line")).hasSize(1);
+        assertThat(errorLines(r).get(0)).contains("/dev/fuse");
+        assertThat(Processes.isMounted(mnt)).isFalse();
+    }
+
     @Test
     void createWithoutStartThenMountAndUnmount() throws Exception {
         Path root = sandbox.newDir("root");
