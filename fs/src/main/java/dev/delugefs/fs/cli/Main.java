@@ -60,6 +60,14 @@ public final class Main implements Runnable {
             return "permission denied: " + e.getFile();
         }
         String message = t.getMessage();
-        return message == null || message.isBlank() ? t.toString() : message;
+        StringBuilder line = new StringBuilder(message == null || message.isBlank() ? t.toString() : message);
+        // the causes say why, and a one-line error is all a user sees without DELUGEFS_LOG=DEBUG
+        for (Throwable cause = t.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            if (line.indexOf(why) < 0) {
+                line.append(": ").append(why);
+            }
+        }
+        return line.toString();
     }
 }
