@@ -6,7 +6,8 @@ import java.nio.ByteBuffer;
 
 /**
  * A content being written: a temp file plus the piece hashes known so far. Piece hashes are computed
- * as data arrives in order, so sealing a sequentially written file reads nothing back.
+ * beside the writes, in the background, as data arrives in order, so sealing a sequentially written file
+ * only finishes what the background has not reached yet.
  *
  * <p>All methods may be called from several threads. After {@link #seal()} or {@link #close()} every
  * method but {@code close} throws {@link IllegalStateException}.

@@ -9,23 +9,51 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The block store on a local directory: {@code root/blocks} for sealed content, {@code root/tmp} for writers. */
+/**
+ * The block store on a local directory: {@code root/blocks} for sealed content, {@code root/tmp} for writers.
+ * Writers hash in the background on a few threads of the store's own.
+ */
 final class FileBlockStore implements BlockStore {
     private static final Logger LOG = LoggerFactory.getLogger(FileBlockStore.class);
+
+    /**
+     * A writer hashes on one thread at a time, so a second thread serves a second writer; more would only
+     * take cores from the writers themselves on the small machines we run on.
+     */
+    private static final int HASH_THREADS = Math.min(2, Runtime.getRuntime().availableProcessors());
 
     private final BlockDirectory blocks;
     private final Path tmp;
     private final Set<TempContentWriter> openWriters = ConcurrentHashMap.newKeySet();
+    private final ExecutorService hashExecutor = newHashExecutor();
     private volatile boolean closed;
 
     private FileBlockStore(BlockDirectory blocks, Path tmp) {
         this.blocks = blocks;
         this.tmp = tmp;
+    }
+
+    private static ExecutorService newHashExecutor() {
+        AtomicInteger threads = new AtomicInteger();
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(HASH_THREADS, HASH_THREADS, 10, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), task -> {
+                    Thread thread = new Thread(task, "swarm-hash-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        // An idle store, like most stores most of the time, then holds no threads.
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
     }
 
     static FileBlockStore open(Path root) throws IOException {
@@ -55,7 +83,8 @@ final class FileBlockStore implements BlockStore {
         ensureOpen();
         Path temp = Files.createTempFile(tmp, "w", ".part");
         FileChannel channel = openTemp(temp);
-        return register(TempContentWriter.empty(temp, channel, pieceLength, blocks, openWriters::remove));
+        return register(TempContentWriter.empty(temp, channel, pieceLength, blocks, hashExecutor,
+                openWriters::remove));
     }
 
     @Override
@@ -80,7 +109,8 @@ final class FileBlockStore implements BlockStore {
             discard(temp, channel);
             throw e;
         }
-        return register(TempContentWriter.copying(temp, channel, base, blocks, openWriters::remove));
+        return register(TempContentWriter.copying(temp, channel, base, blocks, hashExecutor,
+                openWriters::remove));
     }
 
     @Override
@@ -109,9 +139,23 @@ final class FileBlockStore implements BlockStore {
                 failure = failure == null ? e : failure;
             }
         }
+        // Closed writers have stopped their tasks; queued ones find nothing to do and end at once.
+        hashExecutor.shutdown();
+        try {
+            if (!hashExecutor.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("hashing threads still running 10 s after the store was closed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /** Whether the hashing threads have all ended; for tests. */
+    boolean hashingTerminated() {
+        return hashExecutor.isTerminated();
     }
 
     private ContentWriter register(TempContentWriter writer) {

@@ -2,6 +2,7 @@ package dev.delugefs.swarm;
 
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /** Disjoint half-open byte ranges {@code [start, end)}; touching or overlapping ranges merge. Not thread-safe. */
 final class RangeSet {
@@ -45,6 +46,11 @@ final class RangeSet {
         if (last != null && last.getValue() > limit) {
             endByStart.put(last.getKey(), limit);
         }
+    }
+
+    /** Calls {@code action} with the start and end of every range, in order. */
+    void forEach(BiConsumer<Long, Long> action) {
+        endByStart.forEach(action);
     }
 
     int size() {

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -15,10 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A content being written into a temp file of the store.
  *
- * <p>Locking, per writer: writes that do not reach the hash frontier (overwrites, writes past a gap) only
- * mark ranges, so they share the read lock and go to disk in parallel. A write at the frontier holds the
- * write lock from its disk write to its hash update: were another write to land on disk in between, the
- * hashes would describe bytes the file no longer holds. Truncate and seal hold the write lock too.
+ * <p>A write goes to disk and then only notes its range: the piece hashes are computed in the background
+ * ({@link BackgroundHasher}). Writes share the read lock and go to disk in parallel; truncate, seal and
+ * close hold the write lock, so that they see every write either complete and noted or not begun.
  */
 final class TempContentWriter implements ContentWriter {
     private static final Logger LOG = LoggerFactory.getLogger(TempContentWriter.class);
@@ -28,7 +28,7 @@ final class TempContentWriter implements ContentWriter {
     private final Path temp;
     private final FileChannel channel;
     private final int pieceLength;
-    private final PieceHasher hasher;
+    private final BackgroundHasher hashing;
     private final BlockDirectory blocks;
     private final Consumer<TempContentWriter> onFinished;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -36,27 +36,28 @@ final class TempContentWriter implements ContentWriter {
     private volatile State state = State.OPEN;
 
     private TempContentWriter(Path temp, FileChannel channel, int pieceLength, ContentInfo base,
-                              BlockDirectory blocks, Consumer<TempContentWriter> onFinished) {
+                              BlockDirectory blocks, Executor hashExecutor, Consumer<TempContentWriter> onFinished) {
         this.temp = temp;
         this.channel = channel;
         this.pieceLength = pieceLength;
         PieceHasher.Source source = (dst, offset) -> PositionalIo.read(channel, dst, offset, Long.MAX_VALUE);
-        this.hasher = base == null ? new PieceHasher(pieceLength, source) : PieceHasher.continuing(base, source);
+        PieceHasher hasher = base == null ? new PieceHasher(pieceLength, source) : PieceHasher.continuing(base, source);
         this.size = new AtomicLong(base == null ? 0 : base.length());
+        this.hashing = new BackgroundHasher(hasher, hashExecutor, size::get);
         this.blocks = blocks;
         this.onFinished = onFinished;
     }
 
-    /** A writer over an empty temp file. */
+    /** A writer over an empty temp file, hashing on {@code hashExecutor}. */
     static TempContentWriter empty(Path temp, FileChannel channel, int pieceLength, BlockDirectory blocks,
-                                   Consumer<TempContentWriter> onFinished) {
-        return new TempContentWriter(temp, channel, pieceLength, null, blocks, onFinished);
+                                   Executor hashExecutor, Consumer<TempContentWriter> onFinished) {
+        return new TempContentWriter(temp, channel, pieceLength, null, blocks, hashExecutor, onFinished);
     }
 
     /** A writer over a temp file that already holds exactly the bytes of {@code base}. */
     static TempContentWriter copying(Path temp, FileChannel channel, ContentInfo base, BlockDirectory blocks,
-                                     Consumer<TempContentWriter> onFinished) {
-        return new TempContentWriter(temp, channel, base.pieceLength(), base, blocks, onFinished);
+                                     Executor hashExecutor, Consumer<TempContentWriter> onFinished) {
+        return new TempContentWriter(temp, channel, base.pieceLength(), base, blocks, hashExecutor, onFinished);
     }
 
     @Override
@@ -68,36 +69,14 @@ final class TempContentWriter implements ContentWriter {
         lock.readLock().lock();
         try {
             ensureOpen();
-            boolean away;
-            synchronized (hasher) {
-                away = hasher.recordAway(offset, end);
-            }
-            if (away) {
+            try {
                 return writeToDisk(src, offset);
+            } finally {
+                // Noted even when the write failed: the disk may hold part of it.
+                hashing.written(offset, end);
             }
         } finally {
             lock.readLock().unlock();
-        }
-        lock.writeLock().lock();
-        try {
-            ensureOpen();
-            return writeAndHash(src, offset);
-        } finally {
-            lock.writeLock().unlock();
-        }
-    }
-
-    private int writeAndHash(ByteBuffer src, long offset) throws IOException {
-        long end = offset + src.remaining();
-        ByteBuffer written = src.duplicate();
-        try {
-            int n = writeToDisk(src, offset);
-            hasher.written(written.limit(written.position() + n), offset);
-            return n;
-        } catch (IOException | RuntimeException e) {
-            // The disk may hold part of the data: make sure nothing of the range is trusted.
-            hasher.mayHaveChanged(offset, end);
-            throw e;
         }
     }
 
@@ -136,15 +115,16 @@ final class TempContentWriter implements ContentWriter {
         lock.writeLock().lock();
         try {
             ensureOpen();
-            long onDisk = channel.size();
-            if (newSize < onDisk) {
-                channel.truncate(newSize);
-            } else if (newSize > onDisk) {
-                // One zero byte at the new end grows the file sparsely; the rest reads as zeros.
-                PositionalIo.write(channel, ByteBuffer.allocate(1), newSize - 1);
-            }
-            hasher.truncated(newSize);
-            size.set(newSize);
+            hashing.truncate(newSize, () -> {
+                long onDisk = channel.size();
+                if (newSize < onDisk) {
+                    channel.truncate(newSize);
+                } else if (newSize > onDisk) {
+                    // One zero byte at the new end grows the file sparsely; the rest reads as zeros.
+                    PositionalIo.write(channel, ByteBuffer.allocate(1), newSize - 1);
+                }
+                size.set(newSize);
+            });
         } finally {
             lock.writeLock().unlock();
         }
@@ -162,7 +142,7 @@ final class TempContentWriter implements ContentWriter {
         try {
             ensureOpen();
             long length = size.get();
-            ContentInfo info = ContentInfo.of(length, pieceLength, hasher.finish(length));
+            ContentInfo info = ContentInfo.of(length, pieceLength, hashing.finish(length));
             if (sync) {
                 channel.force(true);
             }
@@ -170,6 +150,7 @@ final class TempContentWriter implements ContentWriter {
                 LOG.debug("{} was already stored; dropped the new copy", info.id());
             }
             state = State.SEALED;
+            hashing.cancel();
             onFinished.accept(this);
             closeSealedChannel();
             return info;
@@ -186,6 +167,7 @@ final class TempContentWriter implements ContentWriter {
                 return;
             }
             state = State.CLOSED;
+            hashing.cancel();
             try {
                 channel.close();
             } finally {
@@ -206,13 +188,27 @@ final class TempContentWriter implements ContentWriter {
         }
     }
 
-    /** Bytes the hasher had to read back from disk rather than see being written; for tests. */
+    /**
+     * Bytes the seal read back because hashing in order never reached them: pieces overwritten after
+     * they were hashed, data past a gap. In-order data the background had not reached yet is not counted.
+     */
     long bytesReadBack() {
-        lock.readLock().lock();
+        return hashing.bytesReadBack();
+    }
+
+    /** In-order bytes the background had not hashed yet when the seal began; for measurements. */
+    long bytesCaughtUpAtSeal() {
+        return hashing.bytesCaughtUpAtSeal();
+    }
+
+    /** Hashes now whatever in-order data the background has not; for tests that need it hashed before going on. */
+    void catchUpHashing() throws IOException {
+        lock.writeLock().lock();
         try {
-            return hasher.bytesReadBack();
+            ensureOpen();
+            hashing.catchUp();
         } finally {
-            lock.readLock().unlock();
+            lock.writeLock().unlock();
         }
     }
 

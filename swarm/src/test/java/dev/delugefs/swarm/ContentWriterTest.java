@@ -96,6 +96,7 @@ class ContentWriterTest {
         byte[] data = Reference.randomBytes(13, 8 * PIECE + 100);
         TempContentWriter writer = (TempContentWriter) store.create(PIECE);
         write(writer, 0, data);
+        writer.catchUpHashing();  // else the patch may land before its pieces are hashed at all
         byte[] patch = Reference.randomBytes(14, PIECE / 2);
         int at = 2 * PIECE + PIECE / 2 + 10;  // spans pieces 2 and 3
         write(writer, at, patch);

@@ -6,17 +6,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The hashing state machine alone, over an in-memory file and tiny pieces, so every edge is cheap to hit. */
 class PieceHasherTest {
     private static final int PIECE = 8;
 
-    /** A file in memory that follows the writer's protocol: disk first, then the hasher. */
+    /** A file in memory that follows the writer's protocol: disk first, then the hasher, then the frontier's chunks. */
     private static final class MemoryFile {
         byte[] bytes = new byte[0];
         final PieceHasher hasher;
@@ -40,11 +43,16 @@ class PieceHasherTest {
         }
 
         void write(long offset, byte[] data) throws IOException {
-            if (hasher.recordAway(offset, offset + data.length)) {
-                put(offset, data);
-            } else {
-                put(offset, data);
-                hasher.written(ByteBuffer.wrap(data), offset);
+            put(offset, data);
+            hasher.mayHaveChanged(offset, offset + data.length);
+            hashAtFrontier();
+        }
+
+        /** What the background task does, here at once. */
+        void hashAtFrontier() throws IOException {
+            for (PieceHasher.Chunk chunk; (chunk = hasher.nextChunk(bytes.length)) != null; ) {
+                chunk.hash();
+                hasher.done(chunk);
             }
         }
 
@@ -87,7 +95,7 @@ class PieceHasherTest {
     }
 
     @Test
-    void aReorderedWriteIsReadBackOnceAndInOrderHashingResumes() throws IOException {
+    void aReorderedWriteIsHashedWhenTheFrontierReachesItNotAtTheEnd() throws IOException {
         MemoryFile file = new MemoryFile(PIECE);
         byte[] data = Reference.randomBytes(3, 6 * PIECE);
         file.write(2 * PIECE, Arrays.copyOfRange(data, 2 * PIECE, 3 * PIECE));
@@ -95,7 +103,7 @@ class PieceHasherTest {
         assertThat(file.hasher.frontier()).isEqualTo(3 * PIECE);
         file.write(3 * PIECE, Arrays.copyOfRange(data, 3 * PIECE, data.length));
         assertThat(file.finish()).isEqualTo(Reference.pieces(data, PIECE));
-        assertThat(file.hasher.bytesReadBack()).isEqualTo(PIECE);
+        assertThat(file.hasher.bytesReadBack()).isZero();
     }
 
     @Test
@@ -163,6 +171,114 @@ class PieceHasherTest {
             file.write(i * 3L, new byte[] {(byte) i});
         }
         assertThat(file.finish()).isEqualTo(Reference.pieces(file.bytes, PIECE));
+    }
+
+    @Test
+    void aWriteLandingWhileAChunkIsOutMakesItsPieceStale() throws IOException {
+        MemoryFile file = new MemoryFile(PIECE);
+        byte[] data = Reference.randomBytes(11, 4 * PIECE);
+        file.put(0, data);
+        file.hasher.mayHaveChanged(0, data.length);
+        PieceHasher.Chunk chunk = file.hasher.nextChunk(data.length);
+        assertThat(file.hasher.nextChunk(data.length)).as("one chunk out at a time").isNull();
+        chunk.hash();
+        byte[] patch = {1, 2, 3};
+        file.put(PIECE + 2, patch);  // on disk after the chunk read it, noted before the chunk is back
+        file.hasher.mayHaveChanged(PIECE + 2, PIECE + 5);
+        file.hasher.done(chunk);
+        System.arraycopy(patch, 0, data, PIECE + 2, patch.length);
+
+        assertThat(file.hasher.frontier()).isEqualTo(data.length);
+        assertThat(file.finish()).isEqualTo(Reference.pieces(data, PIECE));
+        assertThat(file.hasher.bytesReadBack()).as("only the patched piece").isEqualTo(PIECE);
+    }
+
+    @Test
+    void aWriteToThePieceAChunkContinuesMakesThatPieceStale() throws IOException {
+        MemoryFile file = new MemoryFile(PIECE);
+        byte[] data = Reference.randomBytes(12, 3 * PIECE);
+        file.write(0, Arrays.copyOf(data, PIECE + 4));
+        file.put(PIECE + 4, Arrays.copyOfRange(data, PIECE + 4, data.length));
+        file.hasher.mayHaveChanged(PIECE + 4, data.length);
+        PieceHasher.Chunk chunk = file.hasher.nextChunk(data.length);
+        chunk.hash();
+        data[PIECE + 1] = 9;  // below the chunk, in the piece whose digest the chunk carries on
+        file.put(PIECE + 1, new byte[] {9});
+        file.hasher.mayHaveChanged(PIECE + 1, PIECE + 2);
+        file.hasher.done(chunk);
+
+        assertThat(file.finish()).isEqualTo(Reference.pieces(data, PIECE));
+        assertThat(file.hasher.bytesReadBack()).isEqualTo(PIECE);
+    }
+
+    @Test
+    void aChunkNeverReadsPastTheLimitNorFinishesWhileOut() throws IOException {
+        MemoryFile file = new MemoryFile(PIECE);
+        file.put(0, Reference.randomBytes(13, 3 * PIECE));
+        file.hasher.mayHaveChanged(0, 5 * PIECE);  // a write that failed half way
+        PieceHasher.Chunk chunk = file.hasher.nextChunk(3 * PIECE);
+
+        assertThat(chunk.length()).isEqualTo(3 * PIECE);
+        assertThatThrownBy(() -> file.hasher.finish(3 * PIECE)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> file.hasher.truncated(PIECE)).isInstanceOf(IllegalStateException.class);
+        file.hasher.done(chunk);
+        assertThat(file.hasher.frontier()).as("a chunk given back unhashed leaves no trace").isZero();
+        assertThat(file.finish()).isEqualTo(Reference.pieces(file.bytes, PIECE));
+    }
+
+    /**
+     * As {@link #randomHistoriesHashLikeTheFinalBytes}, with writes that land on disk and are noted at
+     * different times, interleaved with a chunk taken out, hashed and given back: whatever a chunk read,
+     * the end result describes the final bytes.
+     */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void randomHistoriesWithChunksOutHashLikeTheFinalBytes(int seed) throws IOException {
+        Random random = new Random(seed);
+        int pieceLength = 1 + random.nextInt(16);
+        MemoryFile file = new MemoryFile(pieceLength);
+        List<long[]> unnoted = new ArrayList<>();
+        PieceHasher.Chunk chunk = null;
+        boolean hashed = false;
+        for (int step = 0; step < 400; step++) {
+            int size = file.bytes.length;
+            int choice = random.nextInt(16);
+            if (choice < 5) {
+                int nearFrontier = (int) Math.max(0, file.hasher.frontier() - pieceLength);
+                int offset = switch (random.nextInt(6)) {
+                    case 0, 1 -> size;
+                    case 2, 3 -> nearFrontier + random.nextInt(3 * pieceLength);  // where chunks are
+                    case 4 -> random.nextInt(size + 1);
+                    default -> size + random.nextInt(2 * pieceLength);  // leaving a gap
+                };
+                int length = 1 + random.nextInt(3 * pieceLength);
+                file.put(offset, Reference.randomBytes(random.nextLong(), length));
+                unnoted.add(new long[] {offset, offset + length});
+            } else if (choice < 9 && !unnoted.isEmpty()) {
+                // Mostly in the order they landed, as one thread's writes are.
+                long[] write = unnoted.remove(random.nextInt(4) == 0 ? random.nextInt(unnoted.size()) : 0);
+                file.hasher.mayHaveChanged(write[0], write[1]);
+            } else if (choice < 11 && chunk == null) {
+                chunk = file.hasher.nextChunk(size);
+            } else if (choice < 13 && chunk != null && !hashed) {
+                chunk.hash();
+                hashed = true;
+            } else if (choice < 15 && chunk != null) {
+                file.hasher.done(chunk);  // given back unhashed too: a task that failed
+                chunk = null;
+                hashed = false;
+            } else if (choice == 15 && chunk == null && unnoted.isEmpty()) {
+                file.truncate(random.nextInt(size + pieceLength));
+            }
+        }
+        if (chunk != null) {
+            if (!hashed) {
+                chunk.hash();
+            }
+            file.hasher.done(chunk);
+        }
+        unnoted.forEach(write -> file.hasher.mayHaveChanged(write[0], write[1]));
+        assertThat(file.finish()).isEqualTo(Reference.pieces(file.bytes, pieceLength));
     }
 
     static IntStream seeds() {
