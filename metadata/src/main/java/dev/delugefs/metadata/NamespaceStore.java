@@ -154,6 +154,7 @@ public final class NamespaceStore implements Closeable {
         try {
             Files.createDirectories(root.resolve(JOURNAL_DIR));
             lockChannel = lock(root);
+            StaleLocks.clear(gitDir);
             MetaRepo.Content head = repo.read(requireMain(repo));
             Journal.Replay replay = Journal.read(root.resolve(JOURNAL_DIR));
             return new NamespaceStore(repo, lockChannel, head, replay, nodeId, commitDelayMillis);
