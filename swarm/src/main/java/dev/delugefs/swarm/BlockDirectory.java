@@ -51,6 +51,15 @@ final class BlockDirectory {
         return pathOf(contentId);
     }
 
+    void force(String contentId) throws IOException {
+        Path file = completePath(contentId);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+        fsyncDirectory(file.getParent());
+        fsyncDirectory(root);
+    }
+
     /**
      * Moves a finished temp file in under {@code contentId}, or deletes it when that content is
      * already here (equal bytes are stored once). Returns whether the file was moved in.

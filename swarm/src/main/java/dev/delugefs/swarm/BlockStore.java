@@ -45,6 +45,14 @@ public interface BlockStore extends Closeable {
     /** @throws java.nio.file.NoSuchFileException if the content is not stored complete here */
     ContentReader open(String contentId) throws IOException;
 
+    /**
+     * Forces stored content and its directory entries to the device, for an fsync(2) of a file that was
+     * sealed earlier without that (close does not flush the device).
+     *
+     * @throws java.nio.file.NoSuchFileException if the content is not stored complete here
+     */
+    void force(String contentId) throws IOException;
+
     /** Bytes held under {@code blocks/} (apparent sizes). */
     long storedBytes() throws IOException;
 

@@ -124,6 +124,11 @@ final class FileBlockStore implements BlockStore {
     }
 
     @Override
+    public void force(String contentId) throws IOException {
+        blocks.force(contentId);
+    }
+
+    @Override
     public long storedBytes() throws IOException {
         return blocks.storedBytes();
     }

@@ -20,6 +20,19 @@ class BlockStoreTest {
     @TempDir Path root;
 
     @Test
+    void forceFlushesStoredContentAndRefusesUnknownContent() throws IOException {
+        try (BlockStore store = BlockStore.open(root)) {
+            ContentWriter writer = store.create(PIECE);
+            write(writer, 0, Reference.randomBytes(7, PIECE + 1));
+            ContentInfo info = writer.seal(false);
+            store.force(info.id());
+            assertThat(store.has(info.id())).isTrue();
+            assertThatThrownBy(() -> store.force("00".repeat(20)))
+                    .isInstanceOf(java.nio.file.NoSuchFileException.class);
+        }
+    }
+
+    @Test
     void reopeningDiscardsUnsealedFilesAndKeepsSealedContent() throws IOException {
         byte[] data = Reference.randomBytes(1, 2 * PIECE + 3);
         ContentInfo info;

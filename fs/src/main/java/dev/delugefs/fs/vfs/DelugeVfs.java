@@ -221,7 +221,7 @@ public final class DelugeVfs implements Vfs {
     public void fsync(long handle) throws IOException {
         Handle h = handle(handle);
         h.wrote = false;
-        h.file.seal(true);
+        h.file.fsync();
         durability.sync();
     }
 

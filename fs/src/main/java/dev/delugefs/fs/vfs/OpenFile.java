@@ -185,6 +185,20 @@ final class OpenFile {
         }
     }
 
+    /** fsync(2): seals with a device flush, or flushes the content an earlier close sealed without one. */
+    void fsync() throws IOException {
+        if (!seal(true) && inode.isLinked()) {
+            Record.Content content = inode.record().content();
+            if (content != null) {
+                try {
+                    blocks.force(content.id());
+                } catch (NoSuchFileException e) {
+                    throw notLocal(content.id());
+                }
+            }
+        }
+    }
+
     private void sealLocked(boolean sync) throws IOException {
         ContentInfo info = writer.seal(sync);
         writer = null;
