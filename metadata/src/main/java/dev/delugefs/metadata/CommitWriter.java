@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NavigableMap;
 
 /**
  * One group commit, run only on the committer thread: take the queued changes and a fresh journal
@@ -78,8 +79,36 @@ final class CommitWriter implements Committer.Step {
         return publishedHead;
     }
 
+    /**
+     * HEAD as a merge needs it, without reading it back from the repo: {@code records} must be what HEAD
+     * holds (the store's state right after a commit, under its lock). The index is this writer's own, so
+     * the caller copies it before changing anything.
+     */
+    synchronized MetaRepo.Content headContent(VolumeConfig volume, NavigableMap<String, Record> records)
+            throws IOException {
+        if (index == null || !uncommitted.isEmpty() || !head.equals(repo.head())) {
+            return repo.read(repo.head());
+        }
+        return new MetaRepo.Content(head, headTree, volume, records, index.files(), repo.commitTime(head), index);
+    }
+
+    /**
+     * Takes a merge's result as the new HEAD. The caller holds this writer's monitor and has just committed
+     * everything queued, so nothing uncommitted has to be carried over.
+     */
+    synchronized void adopt(MetaRepo.Content merged) {
+        if (!uncommitted.isEmpty()) {
+            throw new IllegalStateException(uncommitted.size() + " changes are not committed yet");
+        }
+        index = merged.index();
+        head = merged.commit();
+        headTree = merged.tree();
+        publishedHead = head;
+    }
+
+    /** Synchronized: a merge commits through here too, and must not interleave with the committer thread. */
     @Override
-    public long commitQueued() throws IOException {
+    public synchronized long commitQueued() throws IOException {
         if (spare == null) {
             spare = journal.prepareNext();
         }

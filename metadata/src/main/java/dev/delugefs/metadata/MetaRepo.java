@@ -152,7 +152,7 @@ final class MetaRepo implements Closeable {
     }
 
     /** Compare-and-swap: fails, rather than overwrites, if main is no longer {@code expected}. */
-    private void moveMain(ObjectId expected, ObjectId to) throws IOException {
+    void moveMain(ObjectId expected, ObjectId to) throws IOException {
         RefUpdate update = repo.updateRef(MAIN);
         update.setExpectedOldObjectId(expected == null ? ObjectId.zeroId() : expected);
         update.setNewObjectId(to);
@@ -170,22 +170,45 @@ final class MetaRepo implements Closeable {
         }
     }
 
-    /** Everything a commit holds: the volume config, the records under ns/, and the tree as an index. */
+    /**
+     * Everything a commit holds: the volume config, the records under ns/, the other blobs (volume.json,
+     * nodes/...) by tree path, the committer's time in seconds, and the tree as an index.
+     */
     record Content(ObjectId commit, ObjectId tree, VolumeConfig volume, NavigableMap<String, Record> records,
-                   TreeIndex index) {
+                   NavigableMap<String, ObjectId> files, int time, TreeIndex index) {
+    }
+
+    int commitTime(ObjectId commitId) throws IOException {
+        try (RevWalk walk = new RevWalk(repo)) {
+            return walk.parseCommit(commitId).getCommitTime();
+        }
+    }
+
+    ObjectReader newReader() {
+        return repo.newObjectReader();
     }
 
     Content read(ObjectId commitId) throws IOException {
+        return read(commitId, null);
+    }
+
+    /**
+     * As {@link #read(ObjectId)}, taking every subtree whose id {@code like} already has from {@code like}
+     * instead of reading its blobs again: a merge reads the base and the peer's head at the cost of what
+     * differs from ours, not of the whole namespace.
+     */
+    Content read(ObjectId commitId, Content like) throws IOException {
         try (ObjectReader reader = repo.newObjectReader(); RevWalk walk = new RevWalk(reader)) {
             RevCommit commit = walk.parseCommit(commitId);
-            Loader loader = new Loader(reader, commitId);
+            Loader loader = new Loader(reader, commitId, like);
             TreeIndex index = new TreeIndex();
-            loader.readTree(commit.getTree(), "", index.root());
+            loader.readTree(commit.getTree(), "", index.root(), like == null ? null : like.index().root());
             if (loader.volume == null) {
                 throw new IOException("not a DelugeFS volume repository: commit " + commitId.name() + " of "
                         + repo.getDirectory() + " has no " + VolumeConfig.FILE_NAME);
             }
-            return new Content(commit.copy(), commit.getTree().copy(), loader.volume, loader.records, index);
+            return new Content(commit.copy(), commit.getTree().copy(), loader.volume, loader.records, loader.files,
+                    commit.getCommitTime(), index);
         }
     }
 
@@ -194,21 +217,30 @@ final class MetaRepo implements Closeable {
         private final ObjectReader reader;
         private final ObjectId commit;
         private final TreeMap<String, Record> records = new TreeMap<>();
+        private final TreeMap<String, ObjectId> files = new TreeMap<>();
         private VolumeConfig volume;
 
-        Loader(ObjectReader reader, ObjectId commit) {
+        private final Content like;
+
+        Loader(ObjectReader reader, ObjectId commit, Content like) {
             this.reader = reader;
             this.commit = commit;
+            this.like = like;
         }
 
-        void readTree(ObjectId treeId, String prefix, TreeIndex.Dir dir) throws IOException {
+        void readTree(ObjectId treeId, String prefix, TreeIndex.Dir dir, TreeIndex.Dir known) throws IOException {
+            if (known != null && treeId.equals(known.id())) {
+                dir.copyFrom(known);
+                reuse(prefix);
+                return;
+            }
             for (CanonicalTreeParser p = new CanonicalTreeParser(null, reader, treeId); !p.eof(); p.next()) {
                 // tree names as ISO-8859-1: one char per byte, so any name survives being written back
                 String name = new String(p.getEntryPathBuffer(), 0, p.getEntryPathLength(), StandardCharsets.ISO_8859_1);
                 String path = prefix.isEmpty() ? name : prefix + "/" + name;
                 int mode = p.getEntryRawMode();
                 if (mode == FileMode.TREE.getBits()) {
-                    readTree(p.getEntryObjectId(), path, dir.subdir(name));
+                    readTree(p.getEntryObjectId(), path, dir.subdir(name), known == null ? null : known.existingSubdir(name));
                 } else if (mode == FileMode.REGULAR_FILE.getBits()) {
                     ObjectId blob = p.getEntryObjectId();
                     dir.putBlob(name, blob);
@@ -220,7 +252,30 @@ final class MetaRepo implements Closeable {
             dir.setId(treeId);
         }
 
+        /** Takes what {@code like} holds under a tree path whose tree it has with the same id. */
+        private void reuse(String prefix) {
+            if (prefix.isEmpty()) {
+                records.putAll(like.records());
+                files.putAll(like.files());
+                volume = like.volume();
+            } else if (prefix.equals(TreePaths.NS)) {
+                records.putAll(like.records());
+            } else if (prefix.startsWith(TreePaths.NS + "/")) {
+                String raw = TreePaths.rawPathOf(prefix + "/" + TreePaths.DIR_ENTRY);
+                Record self = like.records().get(raw);
+                if (self != null) {
+                    records.put(raw, self);
+                }
+                records.putAll(like.records().subMap(raw + "/", TreePaths.subtreeEnd(raw)));
+            } else {
+                files.putAll(like.files().subMap(prefix + "/", TreePaths.subtreeEnd(prefix)));
+            }
+        }
+
         private void readBlob(String path, ObjectId blob) throws IOException {
+            if (!path.startsWith(TreePaths.NS + "/")) {
+                files.put(path, blob.copy());
+            }
             try {
                 if (path.equals(VolumeConfig.FILE_NAME)) {
                     volume = VolumeConfig.fromJson(reader.open(blob, Constants.OBJ_BLOB).getCachedBytes());

@@ -324,7 +324,73 @@ public final class Namespace {
         }
     }
 
+    /**
+     * Follows changes that a merge already made in the store (see {@link NamespaceListener}): nothing is
+     * journaled again. An inode whose path keeps its kind (directory or not) is updated in place, so open
+     * handles stay valid; one that is removed, or replaced by the other kind, is unlinked with everything
+     * below it. The clock observes every record, so later local edits order after what was merged.
+     *
+     * <p>The store tells its listeners after releasing its lock, so a local operation may reach the store
+     * between its merge and this call; {@code refresh} (the store's {@code current}) is asked, under this
+     * tree's lock, for what the store holds now, so such an operation is not undone here by the record it
+     * replaced. The tree's lock comes before the store's, as in every operation.
+     */
+    public void applyRemote(List<Change> changes, UnaryOperator<List<Change>> refresh) {
+        lock.writeLock().lock();
+        try {
+            for (Change c : refresh.apply(changes)) {
+                hlc.observe(c.record().clock());
+                applyOne(c.path(), c.record());
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** As {@link #applyRemote(List, UnaryOperator)} for changes known to be current (tests, replays). */
+    public void applyRemote(List<Change> changes) {
+        applyRemote(changes, UnaryOperator.identity());
+    }
+
     // ---- internals; callers hold the lock ----
+
+    private void applyOne(String path, Record record) {
+        if (path.equals("/")) {
+            root.record(record);
+            return;
+        }
+        int slash = path.lastIndexOf('/');
+        Inode parent = find(path.substring(0, Math.max(slash, 1)));
+        String name = path.substring(slash + 1);
+        if (parent == null || !parent.isDirectory()) {
+            if (!record.isDeleted()) {
+                log.warn("remote change to {} skipped: its parent directory is missing", PathCodec.printable(path));
+            }
+            return;
+        }
+        Inode existing = parent.children.get(name);
+        boolean wantDir = record.type() == Record.Type.DIR;
+        if (existing != null && !record.isDeleted() && existing.isDirectory() == wantDir) {
+            existing.record(record);
+            return;
+        }
+        if (existing != null) {
+            detachTree(existing);
+        }
+        if (!record.isDeleted()) {
+            attach(parent, name, new Inode(nextIno.getAndIncrement(), parent, null, record));
+        }
+    }
+
+    /** Detaches an inode and unlinks everything below it, so open handles inside see their files gone. */
+    private void detachTree(Inode top) {
+        if (top.isDirectory()) {
+            for (Inode child : List.copyOf(top.children.values())) {
+                detachTree(child);
+            }
+        }
+        detach(top);
+    }
 
     /** Writes a moved directory's descendants again under its new path, each with a fresh clock. */
     private void addChildren(Inode dir, String path, List<Change> changes) {

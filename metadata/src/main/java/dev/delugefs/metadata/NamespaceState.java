@@ -47,6 +47,16 @@ final class NamespaceState {
         put(change.path(), change.record(), null);
     }
 
+    Record get(String path) {
+        return records.get(path);
+    }
+
+    /** Replaces everything, for a merge that moved HEAD. */
+    void reset(NavigableMap<String, Record> now) {
+        records.clear();
+        records.putAll(now);
+    }
+
     NavigableMap<String, Record> copy() {
         return Collections.unmodifiableNavigableMap(new TreeMap<>(records));
     }

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
@@ -55,6 +56,7 @@ public final class NamespaceStore implements Closeable {
     private final FileChannel lockChannel;
     private final CommitWriter writer;
     private final Committer committer;
+    private final List<NamespaceListener> listeners = new CopyOnWriteArrayList<>();
 
     // guarded by lock; only the journal append does I/O under it
     private final ReentrantLock lock = new ReentrantLock();
@@ -248,6 +250,90 @@ public final class NamespaceStore implements Closeable {
             lock.unlock();
         }
         committer.queued(seq);
+    }
+
+    /** Told after each merge that changed the namespace; see {@link NamespaceListener}. */
+    public void addListener(NamespaceListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Merges a peer's head, already fetched into this repo, into {@code main}: what was recorded here is
+     * committed first so that the merge sees it, then the heads are merged (fast-forward when one contains
+     * the other), {@code main} moves by compare-and-swap and the live state becomes the merged one; then,
+     * outside the lock, the listeners hear what changed.
+     *
+     * <p>The store's lock is held throughout, so a record() waits for the merge rather than racing it.
+     */
+    public MergeResult mergeFrom(ObjectId theirs) throws IOException {
+        Objects.requireNonNull(theirs, "theirs");
+        MergeResult result;
+        synchronized (writer) {
+            lock.lock();
+            try {
+                if (closed) {
+                    throw new IllegalStateException("namespace store is closed");
+                }
+                writer.commitQueued();
+                result = merge(writer.headContent(volume, state.copy()), theirs);
+            } finally {
+                lock.unlock();
+            }
+        }
+        if (!result.changes().isEmpty()) {
+            for (NamespaceListener listener : listeners) {
+                try {
+                    listener.changed(result.changes());
+                } catch (RuntimeException e) {
+                    LOG.error("a namespace listener failed on {} merged changes", result.changes().size(), e);
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * The same paths with the records this store holds for them now (a tombstone where it holds none). A
+     * listener that mirrors the tree calls this under its own lock, so a local change that reached the store
+     * after the merge is what the tree shows, not the merged record it replaced.
+     */
+    public List<Change> current(List<Change> changes) {
+        lock.lock();
+        try {
+            List<Change> now = new ArrayList<>(changes.size());
+            for (Change c : changes) {
+                Record r = state.get(c.path());
+                if (r == null) {
+                    r = c.record().isDeleted() ? c.record() : Record.tombstone(c.record().clock(), c.record().writer());
+                }
+                now.add(r == c.record() ? c : new Change(c.path(), r));
+            }
+            return now;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the writer's monitor and the lock, with nothing left to commit. */
+    private MergeResult merge(MetaRepo.Content head, ObjectId theirs) throws IOException {
+        long start = System.nanoTime();
+        ObjectId ours = head.commit();
+        GitMerge.Outcome outcome = GitMerge.merge(repo, head, theirs);
+        if (outcome.kind() == GitMerge.Kind.UP_TO_DATE) {
+            return new MergeResult(MergeResult.Status.UP_TO_DATE, ours, List.of(), List.of());
+        }
+        MetaRepo.Content merged = outcome.content();
+        repo.moveMain(ours, merged.commit());
+        writer.adopt(merged);
+        List<Change> changes = NamespaceDiff.between(state.copy(), merged.records());
+        state.reset(merged.records());
+        List<String> copies = outcome.copies().stream().map(NamespaceMerge.Copy::copyPath).toList();
+        LOG.info("merged {} into {}: {} as {}, {} changes, {} conflict copies, {} ms", theirs.name(), ours.name(),
+                outcome.kind(), merged.commit().name(), changes.size(), copies.size(),
+                (System.nanoTime() - start) / 1_000_000);
+        MergeResult.Status status = outcome.kind() == GitMerge.Kind.FAST_FORWARD
+                ? MergeResult.Status.FAST_FORWARD : MergeResult.Status.MERGED;
+        return new MergeResult(status, merged.commit(), changes, copies);
     }
 
     /** Commits everything recorded so far and returns when it is in Git, fsynced. */

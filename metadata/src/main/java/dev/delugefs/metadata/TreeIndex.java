@@ -8,7 +8,10 @@ import org.eclipse.jgit.lib.TreeFormatter;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
@@ -50,6 +53,30 @@ final class TreeIndex {
             id = null;
         }
 
+        ObjectId id() {
+            return id;
+        }
+
+        /** The subtree of that name, or null. */
+        Dir existingSubdir(String name) {
+            return entries.get(name + "/") instanceof Dir sub ? sub : null;
+        }
+
+        /** For loading: becomes a deep copy of {@code other}, which stays the owner's to change. */
+        void copyFrom(Dir other) {
+            entries.clear();
+            for (Map.Entry<String, Object> e : other.entries.entrySet()) {
+                if (e.getValue() instanceof Blob blob) {
+                    entries.put(e.getKey(), new Blob(blob.record, blob.id));
+                } else {
+                    Dir sub = new Dir();
+                    sub.copyFrom((Dir) e.getValue());
+                    entries.put(e.getKey(), sub);
+                }
+            }
+            id = other.id;
+        }
+
         /** For loading: the subtree of that name, created empty if absent. */
         Dir subdir(String name) {
             id = null;
@@ -61,6 +88,31 @@ final class TreeIndex {
 
     Dir root() {
         return root;
+    }
+
+    /** A deep copy, for a merge that must not touch the committer's index until it succeeds. */
+    TreeIndex copy() {
+        TreeIndex copy = new TreeIndex();
+        copy.root.copyFrom(root);
+        return copy;
+    }
+
+    /** The blobs outside {@code ns/} (volume.json, nodes/...) by tree path; they never wait as records. */
+    NavigableMap<String, ObjectId> files() {
+        TreeMap<String, ObjectId> files = new TreeMap<>();
+        collectFiles(root, "", files);
+        return files;
+    }
+
+    private static void collectFiles(Dir dir, String prefix, TreeMap<String, ObjectId> into) {
+        for (Map.Entry<String, Object> e : dir.entries.entrySet()) {
+            String key = e.getKey();
+            if (e.getValue() instanceof Blob blob) {
+                into.put(prefix + key, blob.id);
+            } else if (!(prefix.isEmpty() && key.equals(TreePaths.NS + "/"))) {
+                collectFiles((Dir) e.getValue(), prefix + key, into);
+            }
+        }
     }
 
     /** Puts a blob at a full tree path such as {@code volume.json} or {@code nodes/x.json}. */
@@ -89,6 +141,46 @@ final class TreeIndex {
         } else {
             parent.entries.remove(name + "/");
             parent.entries.put(name, new Blob(change.record(), null));
+        }
+    }
+
+    /**
+     * Takes out the record a raw path had ({@code old} says which form it took), and every tree left
+     * empty by that, since Git trees hold no empty subtrees. A path that is not there is no error: a
+     * change to an ancestor may have removed it already.
+     */
+    void remove(String rawPath, Record old) {
+        String treePath = TreePaths.blobPath(rawPath, old);
+        removeFile(treePath);
+    }
+
+    /** Takes out the blob at a full tree path and the trees it leaves empty. */
+    void removeFile(String treePath) {
+        List<Dir> trail = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        Dir dir = root;
+        int start = 0;
+        for (int slash = treePath.indexOf('/'); slash >= 0; slash = treePath.indexOf('/', start)) {
+            trail.add(dir);
+            String name = treePath.substring(start, slash) + "/";
+            names.add(name);
+            if (!(dir.entries.get(name) instanceof Dir sub)) {
+                return;
+            }
+            dir = sub;
+            start = slash + 1;
+        }
+        if (!(dir.entries.remove(treePath.substring(start)) instanceof Blob)) {
+            return;
+        }
+        dir.id = null;
+        for (int i = trail.size() - 1; i >= 0; i--) {
+            Dir parent = trail.get(i);
+            parent.id = null;
+            if (dir.entries.isEmpty()) {
+                parent.entries.remove(names.get(i));
+            }
+            dir = parent;
         }
     }
 
