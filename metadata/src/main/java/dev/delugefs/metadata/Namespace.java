@@ -133,12 +133,8 @@ public final class Namespace {
                 throw new FsException(Errno.EEXIST, path);
             }
             long now = nowNanos();
-            Record record = stamp(Record.builder(Record.Type.DIR).mode(mode & 07777).uid(uid).gid(gid)
-                    .mtime(now).ctime(now));
-            Inode dir = new Inode(nextIno.getAndIncrement(), parent, null, record);
-            attach(parent, name, dir);
-            journal.record(List.of(new Change(path, record), touch(parent, now)));
-            return dir;
+            return addEntry(parent, name, path, now, Record.builder(Record.Type.DIR).mode(mode & 07777).uid(uid)
+                    .gid(gid).mtime(now).ctime(now));
         } finally {
             lock.writeLock().unlock();
         }
@@ -164,12 +160,8 @@ public final class Namespace {
                 return new Created(existing, false);
             }
             long now = nowNanos();
-            Record record = stamp(Record.builder(Record.Type.FILE).size(0).mode(mode & 07777).uid(uid).gid(gid)
-                    .mtime(now).ctime(now));
-            Inode file = new Inode(nextIno.getAndIncrement(), parent, null, record);
-            attach(parent, name, file);
-            journal.record(List.of(new Change(path, record), touch(parent, now)));
-            return new Created(file, true);
+            return new Created(addEntry(parent, name, path, now, Record.builder(Record.Type.FILE).size(0)
+                    .mode(mode & 07777).uid(uid).gid(gid).mtime(now).ctime(now)), true);
         } finally {
             lock.writeLock().unlock();
         }
@@ -187,12 +179,8 @@ public final class Namespace {
                 throw new FsException(Errno.EEXIST, path);
             }
             long now = nowNanos();
-            Record record = stamp(Record.builder(Record.Type.SYMLINK).size(target.length()).mode(0777)
-                    .uid(uid).gid(gid).mtime(now).ctime(now).target(target));
-            Inode link = new Inode(nextIno.getAndIncrement(), parent, null, record);
-            attach(parent, name, link);
-            journal.record(List.of(new Change(path, record), touch(parent, now)));
-            return link;
+            return addEntry(parent, name, path, now, Record.builder(Record.Type.SYMLINK).size(target.length())
+                    .mode(0777).uid(uid).gid(gid).mtime(now).ctime(now).target(target));
         } finally {
             lock.writeLock().unlock();
         }
@@ -211,9 +199,7 @@ public final class Namespace {
             if (victim.isDirectory()) {
                 throw new FsException(Errno.EISDIR, path);
             }
-            detach(victim);
-            long now = nowNanos();
-            journal.record(List.of(new Change(path, tombstone()), touch(parent, now)));
+            removeEntry(parent, victim, path);
             return victim;
         } finally {
             lock.writeLock().unlock();
@@ -238,9 +224,7 @@ public final class Namespace {
             if (!victim.children.isEmpty()) {
                 throw new FsException(Errno.ENOTEMPTY, path);
             }
-            detach(victim);
-            long now = nowNanos();
-            journal.record(List.of(new Change(path, tombstone()), touch(parent, now)));
+            removeEntry(parent, victim, path);
         } finally {
             lock.writeLock().unlock();
         }
@@ -282,22 +266,33 @@ public final class Namespace {
                 if (target.isDirectory() && !target.children.isEmpty()) {
                     throw new FsException(Errno.ENOTEMPTY, to);
                 }
-                detach(target);
             }
             long now = nowNanos();
+            // everything is computed and journaled before the tree changes: a failed journal write
+            // (a full disk) must leave the tree as the store has it
             List<Change> changes = new ArrayList<>();
+            List<Inode> restamped = new ArrayList<>();
             changes.add(new Change(from, tombstone()));
-            detach(source);
-            source.relink();
-            source.record(stamp(source.record().toBuilder().ctime(now)));
-            attach(toParent, toName, source);
-            changes.add(new Change(to, source.record()));
-            addChildren(source, to, changes);
-            changes.add(touch(fromParent, now));
+            changes.add(new Change(to, stamp(source.record().toBuilder().ctime(now))));
+            restamped.add(source);
+            addChildren(source, to, changes, restamped);
+            changes.add(new Change(path(fromParent), touched(fromParent, now)));
+            restamped.add(fromParent);
             if (toParent != fromParent) {
-                changes.add(touch(toParent, now));
+                changes.add(new Change(path(toParent), touched(toParent, now)));
+                restamped.add(toParent);
             }
             journal.record(changes);
+
+            if (target != null) {
+                detach(target);
+            }
+            detach(source);
+            source.relink();
+            attach(toParent, toName, source);
+            for (int i = 0; i < restamped.size(); i++) {
+                restamped.get(i).record(changes.get(i + 1).record());
+            }
         } finally {
             lock.writeLock().unlock();
         }
@@ -316,8 +311,8 @@ public final class Namespace {
                 return changed;
             }
             Record stamped = stamp(changed.toBuilder());
-            inode.record(stamped);
             journal.record(List.of(new Change(path(inode), stamped)));
+            inode.record(stamped);
             return stamped;
         } finally {
             lock.writeLock().unlock();
@@ -393,22 +388,44 @@ public final class Namespace {
     }
 
     /** Writes a moved directory's descendants again under its new path, each with a fresh clock. */
-    private void addChildren(Inode dir, String path, List<Change> changes) {
+    private void addChildren(Inode dir, String path, List<Change> changes, List<Inode> restamped) {
         if (!dir.isDirectory()) {
             return;
         }
         for (Map.Entry<String, Inode> e : dir.children.entrySet()) {
             Inode child = e.getValue();
             String childPath = path + "/" + e.getKey();
-            child.record(stamp(child.record().toBuilder()));
-            changes.add(new Change(childPath, child.record()));
-            addChildren(child, childPath, changes);
+            changes.add(new Change(childPath, stamp(child.record().toBuilder())));
+            restamped.add(child);
+            addChildren(child, childPath, changes, restamped);
         }
     }
 
-    private Change touch(Inode dir, long now) {
-        dir.record(stamp(dir.record().toBuilder().mtime(now).ctime(now)));
-        return new Change(path(dir), dir.record());
+    /**
+     * Journals a new entry and its parent's new times, then links it into the tree: if the journal write
+     * fails (a full disk) the tree is left as the store has it.
+     */
+    private Inode addEntry(Inode parent, String name, String path, long now, Record.Builder builder) {
+        Record record = stamp(builder);
+        Record parentRecord = touched(parent, now);
+        journal.record(List.of(new Change(path, record), new Change(path(parent), parentRecord)));
+        Inode inode = new Inode(nextIno.getAndIncrement(), parent, null, record);
+        attach(parent, name, inode);
+        parent.record(parentRecord);
+        return inode;
+    }
+
+    /** Journals a removal and its parent's new times, then unlinks the inode. */
+    private void removeEntry(Inode parent, Inode victim, String path) {
+        Record parentRecord = touched(parent, nowNanos());
+        journal.record(List.of(new Change(path, tombstone()), new Change(path(parent), parentRecord)));
+        detach(victim);
+        parent.record(parentRecord);
+    }
+
+    /** A directory's record with new modification and change times, not yet applied. */
+    private Record touched(Inode dir, long now) {
+        return stamp(dir.record().toBuilder().mtime(now).ctime(now));
     }
 
     private void attach(Inode parent, String name, Inode child) {

@@ -87,6 +87,43 @@ class NamespaceTest {
         assertThat(f.record().mode()).isEqualTo(0600);
     }
 
+    /** A full disk fails the journal write; the live tree must then still match what the store holds. */
+    @Test
+    void aFailedJournalWriteLeavesTheTreeUnchanged() throws FsException {
+        TreeMap<String, Record> snapshot = new TreeMap<>();
+        snapshot.put("/", dir());
+        boolean[] full = {false};
+        Namespace ns = new Namespace(snapshot, changes -> {
+            if (full[0]) {
+                throw new java.io.UncheckedIOException(new java.io.IOException("No space left on device"));
+            }
+        }, new Hlc(), NODE);
+        ns.mkdir("/d", 0755, 0, 0);
+        Inode f = ns.createFile("/d/f", 0644, 0, 0, true).inode();
+        Record rootBefore = ns.root().record();
+        Record dirBefore = ns.lookup("/d").record();
+        full[0] = true;
+
+        assertThatThrownBy(() -> ns.mkdir("/e", 0755, 0, 0)).isInstanceOf(java.io.UncheckedIOException.class);
+        assertThatThrownBy(() -> ns.createFile("/d/g", 0644, 0, 0, true)).isInstanceOf(java.io.UncheckedIOException.class);
+        assertThatThrownBy(() -> ns.unlink("/d/f")).isInstanceOf(java.io.UncheckedIOException.class);
+        assertThatThrownBy(() -> ns.rename("/d", "/moved")).isInstanceOf(java.io.UncheckedIOException.class);
+        assertThatThrownBy(() -> ns.update(f, r -> r.toBuilder().mode(0600).build()))
+                .isInstanceOf(java.io.UncheckedIOException.class);
+
+        assertThat(ns.list(ns.root())).extracting(Namespace.Entry::name).containsExactly("d");
+        assertThat(ns.list(ns.lookup("/d"))).extracting(Namespace.Entry::name).containsExactly("f");
+        assertThat(ns.pathOf(f)).isEqualTo("/d/f");
+        assertThat(f.record().mode()).isEqualTo(0644);
+        assertThat(ns.root().record()).isEqualTo(rootBefore);
+        assertThat(ns.lookup("/d").record()).isEqualTo(dirBefore);
+        assertThat(ns.inodeCount()).isEqualTo(3);
+
+        full[0] = false;
+        ns.rename("/d", "/moved");
+        assertThat(ns.pathOf(f)).isEqualTo("/moved/f");
+    }
+
     @Test
     void theRootCannotBeRemovedOrRecreated() {
         TreeMap<String, Record> snapshot = new TreeMap<>();

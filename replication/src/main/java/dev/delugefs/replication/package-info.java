@@ -1,5 +1,5 @@
 /**
- * Replica counting, clone and stop requests, and garbage collection of unreferenced content
- * (DESIGN.md §9). Nothing lives here until the data plane exists: a single node has no replicas to count.
+ * Keeping content where it is needed and nowhere else (DESIGN.md §9). Today: garbage collection of content
+ * that no record names; replica counting and clone/stop requests come with the data plane.
  */
 package dev.delugefs.replication;

@@ -8,7 +8,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.DirectoryStream;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -67,6 +72,9 @@ final class BlockDirectory {
     boolean install(Path temp, String contentId, boolean sync) throws IOException {
         Path target = pathOf(contentId);
         if (hasComplete(contentId)) {
+            // needed again: a fresh change time keeps the garbage collector's retention window off it
+            // until the record that names it is written
+            Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
             Files.deleteIfExists(temp);
             return false;
         }
@@ -85,6 +93,38 @@ final class BlockDirectory {
             fsyncDirectory(shard);
         }
         return true;
+    }
+
+    /** Complete content ids with the time each was last installed or reused (the file's ctime). */
+    Map<String, Instant> stored() throws IOException {
+        Map<String, Instant> result = new HashMap<>();
+        try (DirectoryStream<Path> shards = Files.newDirectoryStream(root)) {
+            for (Path shard : shards) {
+                if (!Files.isDirectory(shard)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
+                    for (Path file : files) {
+                        String name = file.getFileName().toString();
+                        if (HEX_ID.matcher(name).matches() && !Files.exists(bitmapOf(file))) {
+                            try {
+                                FileTime ctime = (FileTime) Files.getAttribute(file, "unix:ctime");
+                                result.put(name, ctime.toInstant());
+                            } catch (NoSuchFileException e) {
+                                // deleted while we listed
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    boolean delete(String contentId) throws IOException {
+        Path file = pathOf(contentId);
+        Files.deleteIfExists(bitmapOf(file));
+        return Files.deleteIfExists(file);
     }
 
     long storedBytes() throws IOException {

@@ -3,6 +3,8 @@ package dev.delugefs.swarm;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
 
 /**
  * The node's content-addressed store: {@code ROOT/blocks/<first two hex digits>/<id>}, read-only once
@@ -52,6 +54,15 @@ public interface BlockStore extends Closeable {
      * @throws java.nio.file.NoSuchFileException if the content is not stored complete here
      */
     void force(String contentId) throws IOException;
+
+    /**
+     * Complete content stored here, each with the last time it was sealed or a seal found it already
+     * stored: content a record is about to name is younger than any sensible retention window.
+     */
+    Map<String, Instant> stored() throws IOException;
+
+    /** Deletes stored content (complete or partial); false if there was none. */
+    boolean delete(String contentId) throws IOException;
 
     /** Bytes held under {@code blocks/} (apparent sizes). */
     long storedBytes() throws IOException;

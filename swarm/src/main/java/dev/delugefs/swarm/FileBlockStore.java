@@ -5,8 +5,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -121,6 +123,16 @@ final class FileBlockStore implements BlockStore {
     @Override
     public ContentReader open(String contentId) throws IOException {
         return FileContentReader.open(blocks.completePath(contentId));
+    }
+
+    @Override
+    public Map<String, Instant> stored() throws IOException {
+        return blocks.stored();
+    }
+
+    @Override
+    public boolean delete(String contentId) throws IOException {
+        return blocks.delete(contentId);
     }
 
     @Override

@@ -20,6 +20,29 @@ class BlockStoreTest {
     @TempDir Path root;
 
     @Test
+    void storedListsCompleteContentAndDeleteRemovesIt() throws Exception {
+        try (BlockStore store = BlockStore.open(root)) {
+            ContentWriter writer = store.create(PIECE);
+            write(writer, 0, Reference.randomBytes(8, 100));
+            ContentInfo info = writer.seal();
+            java.time.Instant sealedAt = store.stored().get(info.id());
+            assertThat(store.stored()).containsOnlyKeys(info.id());
+
+            // sealing equal bytes again marks the stored copy as needed now
+            Thread.sleep(20);
+            ContentWriter again = store.create(PIECE);
+            write(again, 0, Reference.randomBytes(8, 100));
+            assertThat(again.seal().id()).isEqualTo(info.id());
+            assertThat(store.stored().get(info.id())).isAfter(sealedAt);
+
+            assertThat(store.delete(info.id())).isTrue();
+            assertThat(store.has(info.id())).isFalse();
+            assertThat(store.stored()).isEmpty();
+            assertThat(store.delete(info.id())).isFalse();
+        }
+    }
+
+    @Test
     void forceFlushesStoredContentAndRefusesUnknownContent() throws IOException {
         try (BlockStore store = BlockStore.open(root)) {
             ContentWriter writer = store.create(PIECE);

@@ -30,6 +30,9 @@ final class CreateCommand implements Callable<Integer> {
     @Mixin
     RootOption root;
 
+    @Mixin
+    NodeOptions node;
+
     @Option(names = "--piece-size", paramLabel = "BYTES", defaultValue = "1048576",
             description = "BitTorrent piece size, a power of two from 16 KiB to 16 MiB (default: ${DEFAULT-VALUE}).")
     int pieceSize;
@@ -56,6 +59,14 @@ final class CreateCommand implements Callable<Integer> {
         if (noStart) {
             return 0;
         }
-        return NodeRunner.run(root.path(), volume, mountpoint, spec.commandLine().getOut());
+        return NodeRunner.run(root.path(), volume, mountpoint, options(), spec.commandLine().getOut());
+    }
+
+    private dev.delugefs.fs.node.Node.Options options() {
+        try {
+            return node.toOptions();
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 }

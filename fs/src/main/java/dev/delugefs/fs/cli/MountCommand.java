@@ -26,8 +26,19 @@ final class MountCommand implements Callable<Integer> {
     @Mixin
     RootOption root;
 
+    @Mixin
+    NodeOptions node;
+
     @Override
     public Integer call() throws Exception {
-        return NodeRunner.run(root.path(), volume, mountpoint, spec.commandLine().getOut());
+        return NodeRunner.run(root.path(), volume, mountpoint, options(), spec.commandLine().getOut());
+    }
+
+    private dev.delugefs.fs.node.Node.Options options() {
+        try {
+            return node.toOptions();
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 }

@@ -17,8 +17,9 @@ final class NodeRunner {
     private NodeRunner() {
     }
 
-    static int run(Path root, String volume, Path mountpoint, PrintWriter out) throws IOException, InterruptedException {
-        Node node = Node.open(root, volume);
+    static int run(Path root, String volume, Path mountpoint, Node.Options options, PrintWriter out)
+            throws IOException, InterruptedException {
+        Node node = Node.open(root, volume, options);
         FuseMount mount;
         try {
             mount = mountpoint == null ? null : FuseMount.start(node.vfs(), mountpoint.toAbsolutePath().normalize(),

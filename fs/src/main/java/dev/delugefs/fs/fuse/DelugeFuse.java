@@ -87,6 +87,9 @@ final class DelugeFuse extends FuseStubFS {
 
     /** The one place where outcomes become errno values. */
     static int errno(String op, String path, Throwable t) {
+        if (t instanceof java.io.UncheckedIOException u && u.getCause() != null) {
+            return errno(op, path, u.getCause());
+        }
         if (t instanceof FsException fe) {
             if (fe.errno() == Errno.EIO) {
                 log.warn("{} {}: {}", op, path, fe.getMessage());

@@ -7,6 +7,7 @@ import dev.delugefs.metadata.Hlc;
 import dev.delugefs.metadata.Namespace;
 import dev.delugefs.metadata.NamespaceStore;
 import dev.delugefs.metadata.VolumeConfig;
+import dev.delugefs.replication.GarbageCollector;
 import dev.delugefs.swarm.BlockStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,11 @@ import java.io.IOException;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One running node over one storage root: starts the parts bottom-up and stops them top-down, so that at
@@ -30,18 +36,36 @@ public final class Node implements Closeable {
     private final NamespaceStore store;
     private final BlockStore blocks;
     private final DelugeVfs vfs;
+    private final ScheduledExecutorService housekeeping;
     private boolean closed;
 
-    private Node(Path root, NodeIdentity identity, FileLock lock, NamespaceStore store, BlockStore blocks, DelugeVfs vfs) {
+    /** How a node runs; the defaults suit a user's volume, tests shorten the windows. */
+    public record Options(Duration gcRetention) {
+        public static final Options DEFAULT = new Options(Duration.ofSeconds(60));
+
+        public Options {
+            if (gcRetention.isNegative()) {
+                throw new IllegalArgumentException("the garbage-collection retention must not be negative");
+            }
+        }
+    }
+
+    private Node(Path root, NodeIdentity identity, FileLock lock, NamespaceStore store, BlockStore blocks, DelugeVfs vfs,
+                 ScheduledExecutorService housekeeping) {
         this.root = root;
         this.identity = identity;
         this.lock = lock;
         this.store = store;
         this.blocks = blocks;
         this.vfs = vfs;
+        this.housekeeping = housekeeping;
     }
 
     public static Node open(Path root, String volumeName) throws IOException {
+        return open(root, volumeName, Options.DEFAULT);
+    }
+
+    public static Node open(Path root, String volumeName, Options options) throws IOException {
         NodeIdentity identity = StorageRoot.check(root, volumeName);
         FileLock lock = StorageRoot.lock(root);
         NamespaceStore store = null;
@@ -52,15 +76,37 @@ public final class Node implements Closeable {
             VolumeConfig volume = store.volume();
             Namespace namespace = new Namespace(store.snapshot(), store::record, new Hlc(), identity.nodeId());
             DelugeVfs vfs = new DelugeVfs(namespace, blocks, volume.pieceLength(), store::sync, Files.getFileStore(root));
+            ScheduledExecutorService housekeeping = startCollector(blocks, new ContentReferences(namespace, vfs),
+                    options.gcRetention());
             log.info("node {} of volume '{}' open on {} ({} entries)", identity.nodeId(), volume.name(), root,
                     namespace.inodeCount());
-            return new Node(root, identity, lock, store, blocks, vfs);
+            return new Node(root, identity, lock, store, blocks, vfs, housekeeping);
         } catch (IOException | RuntimeException e) {
             closeQuietly(blocks);
             closeQuietly(store);
             lock.channel().close();
             throw e;
         }
+    }
+
+    /** Space of deleted files comes back once a collection finds their content unneeded for the window. */
+    private static ScheduledExecutorService startCollector(BlockStore blocks, GarbageCollector.References references,
+                                                           Duration retention) {
+        GarbageCollector collector = new GarbageCollector(blocks, references, retention, Clock.systemUTC());
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "garbage-collector");
+            t.setDaemon(true);
+            return t;
+        });
+        long periodMillis = Math.max(500, Math.min(retention.toMillis() / 2, 30_000));
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                collector.collect();
+            } catch (IOException | RuntimeException e) {
+                log.warn("garbage collection failed; retrying later: {}", e.toString());
+            }
+        }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+        return executor;
     }
 
     public Vfs vfs() {
@@ -86,6 +132,12 @@ public final class Node implements Closeable {
             return;
         }
         closed = true;
+        housekeeping.shutdown();
+        try {
+            housekeeping.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         closeQuietly(vfs);
         closeQuietly(store);
         closeQuietly(blocks);

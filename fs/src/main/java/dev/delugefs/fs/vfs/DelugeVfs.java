@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileStore;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -40,6 +42,7 @@ public final class DelugeVfs implements Vfs {
     private final int pieceLength;
     private final Durability durability;
     private final FileStore disk;
+    private final SpaceGuard space;
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, OpenFile> openFiles = new ConcurrentHashMap<>();
@@ -57,12 +60,14 @@ public final class DelugeVfs implements Vfs {
         }
     }
 
-    public DelugeVfs(Namespace namespace, BlockStore blocks, int pieceLength, Durability durability, FileStore disk) {
+    public DelugeVfs(Namespace namespace, BlockStore blocks, int pieceLength, Durability durability, FileStore disk)
+            throws IOException {
         this.namespace = namespace;
         this.blocks = blocks;
         this.pieceLength = pieceLength;
         this.durability = durability;
         this.disk = disk;
+        this.space = SpaceGuard.of(disk);
     }
 
     @Override
@@ -173,6 +178,7 @@ public final class DelugeVfs implements Vfs {
         if (offset + src.remaining() > MAX_FILE_SIZE) {
             throw new FsException(Errno.EFBIG, "file would exceed " + MAX_FILE_SIZE + " bytes");
         }
+        space.claim(src.remaining());
         h.wrote = true;
         return h.file.write(src, offset);
     }
@@ -408,6 +414,18 @@ public final class DelugeVfs implements Vfs {
         if (sealed > 0) {
             log.info("sealed {} file(s) that were still open", sealed);
         }
+    }
+
+    /** Content that open files read, unlinked ones included: the garbage collector must leave it alone. */
+    public Set<String> contentInUse() {
+        Set<String> ids = new HashSet<>();
+        for (OpenFile file : openFiles.values()) {
+            Record.Content content = file.inode().record().content();
+            if (content != null) {
+                ids.add(content.id());
+            }
+        }
+        return ids;
     }
 
     /** How many files are open, for an unmount that wants to know whether it would cut anybody off. */
