@@ -1,6 +1,7 @@
 package dev.delugefs.discovery;
 
 import dev.delugefs.discovery.internal.ClientCredentials;
+import dev.delugefs.discovery.internal.MemberFingerprints;
 import dev.delugefs.discovery.internal.MinaPeerSession;
 import dev.delugefs.discovery.internal.SshClientSetup;
 import org.apache.sshd.client.SshClient;
@@ -43,6 +44,15 @@ public final class ChannelClient implements AutoCloseable {
     public PeerSession member(String hostKeyFingerprint, List<HostPort> addresses) {
         return new MinaPeerSession(client, ClientCredentials.member(keys.keyPair()), hostKeyFingerprint,
                 addresses, connectTimeout);
+    }
+
+    /**
+     * A session to a member known only by address ({@code --peer}): any host key of {@code members} is accepted,
+     * and {@link PeerSession#hostKeyFingerprint()} tells which one it was once connected.
+     */
+    public PeerSession anyMember(AuthorizedKeys members, List<HostPort> addresses) {
+        return new MinaPeerSession(client, ClientCredentials.member(keys.keyPair()), "any member key",
+                new MemberFingerprints(members), addresses, connectTimeout);
     }
 
     public PeerSession member(String hostKeyFingerprint, HostPort address) {

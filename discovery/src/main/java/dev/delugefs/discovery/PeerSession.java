@@ -29,7 +29,10 @@ public interface PeerSession extends AutoCloseable {
     /** The connected and authenticated session, connecting first if needed. */
     ClientSession session() throws IOException;
 
-    /** The pinned host-key fingerprint of the peer. */
+    /**
+     * The pinned host-key fingerprint of the peer; for a session to {@link ChannelClient#anyMember any member},
+     * the one the peer showed once connected.
+     */
     String hostKeyFingerprint();
 
     @Override

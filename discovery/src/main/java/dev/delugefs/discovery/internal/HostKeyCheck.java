@@ -4,6 +4,7 @@ import dev.delugefs.discovery.NodeKeys;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 
 import java.security.PublicKey;
+import java.util.function.Predicate;
 
 /**
  * The host key one connection attempt expects, and what it saw; it travels with the attempt as MINA
@@ -12,26 +13,34 @@ import java.security.PublicKey;
 final class HostKeyCheck {
     static final AttributeKey<HostKeyCheck> KEY = new AttributeKey<>();
 
-    private final String expectedFingerprint;
+    private final String expected;
+    private final Predicate<String> trusted;
     private volatile String mismatch;
-    private volatile boolean verified;
+    private volatile String accepted;
 
-    HostKeyCheck(String expectedFingerprint) {
-        this.expectedFingerprint = expectedFingerprint;
+    HostKeyCheck(String expected, Predicate<String> trusted) {
+        this.expected = expected;
+        this.trusted = trusted;
     }
 
     boolean accept(PublicKey key) {
         String seen = NodeKeys.fingerprintOf(key);
-        if (expectedFingerprint.equals(seen)) {
-            verified = true;
+        if (trusted.test(seen)) {
+            accepted = seen;
             return true;
         }
         mismatch = seen;
         return false;
     }
 
+    /** The pinned fingerprint, or a description of the keys trusted, for messages. */
     String expected() {
-        return expectedFingerprint;
+        return expected;
+    }
+
+    /** The fingerprint that was accepted, or null. */
+    String verifiedFingerprint() {
+        return accepted;
     }
 
     /** The fingerprint offered instead of the expected one, or null. */
@@ -40,6 +49,6 @@ final class HostKeyCheck {
     }
 
     boolean verified() {
-        return verified;
+        return accepted != null;
     }
 }

@@ -21,6 +21,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /** {@link PeerSession} over one MINA {@link ClientSession}, replaced lazily when it breaks. */
 public final class MinaPeerSession implements PeerSession {
@@ -29,6 +30,8 @@ public final class MinaPeerSession implements PeerSession {
     private final SshClient client;
     private final ClientCredentials credentials;
     private final String hostKeyFingerprint;
+    private final Predicate<String> trustedHostKey;
+    private volatile String verifiedFingerprint;
     private final List<HostPort> addresses;
     private final Duration connectTimeout;
     private final Object connectLock = new Object();
@@ -37,9 +40,18 @@ public final class MinaPeerSession implements PeerSession {
 
     public MinaPeerSession(SshClient client, ClientCredentials credentials, String hostKeyFingerprint,
                            List<HostPort> addresses, Duration connectTimeout) {
+        this(client, credentials, hostKeyFingerprint, hostKeyFingerprint::equals, addresses, connectTimeout);
+    }
+
+    /**
+     * @param expectedHostKeys what {@code trustedHostKey} accepts, in words, for messages until a key was seen
+     */
+    public MinaPeerSession(SshClient client, ClientCredentials credentials, String expectedHostKeys,
+                           Predicate<String> trustedHostKey, List<HostPort> addresses, Duration connectTimeout) {
         this.client = client;
         this.credentials = credentials;
-        this.hostKeyFingerprint = Objects.requireNonNull(hostKeyFingerprint, "hostKeyFingerprint");
+        this.hostKeyFingerprint = Objects.requireNonNull(expectedHostKeys, "expectedHostKeys");
+        this.trustedHostKey = Objects.requireNonNull(trustedHostKey, "trustedHostKey");
         this.addresses = List.copyOf(addresses);
         this.connectTimeout = connectTimeout;
         if (this.addresses.isEmpty()) {
@@ -163,7 +175,7 @@ public final class MinaPeerSession implements PeerSession {
     }
 
     private ClientSession connect(HostPort address) throws IOException {
-        HostKeyCheck check = new HostKeyCheck(hostKeyFingerprint);
+        HostKeyCheck check = new HostKeyCheck(hostKeyFingerprint, trustedHostKey);
         ClientSession session;
         try {
             session = client.connect(credentials.username(), address.toSocketAddress(),
@@ -175,6 +187,7 @@ public final class MinaPeerSession implements PeerSession {
         try {
             credentials.applyTo(session);
             session.auth().verify(connectTimeout);
+            verifiedFingerprint = check.verifiedFingerprint();
             return session;
         } catch (IOException | RuntimeException e) {
             session.close(true);
@@ -192,7 +205,8 @@ public final class MinaPeerSession implements PeerSession {
 
     @Override
     public String hostKeyFingerprint() {
-        return hostKeyFingerprint;
+        String seen = verifiedFingerprint;
+        return seen != null ? seen : hostKeyFingerprint;
     }
 
     @Override

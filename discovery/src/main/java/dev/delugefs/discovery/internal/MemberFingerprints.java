@@ -1,0 +1,40 @@
+package dev.delugefs.discovery.internal;
+
+import dev.delugefs.discovery.AuthorizedKeys;
+import dev.delugefs.discovery.NodeKeys;
+import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.Predicate;
+
+/**
+ * Trust in any member's host key: a node's host key is its node key, so the volume's {@code nodes/*.pub}
+ * name every host a member may dial. Read at each check, as the server does for logins.
+ */
+public final class MemberFingerprints implements Predicate<String> {
+    private static final Logger LOG = LoggerFactory.getLogger(MemberFingerprints.class);
+
+    private final AuthorizedKeys members;
+
+    public MemberFingerprints(AuthorizedKeys members) {
+        this.members = members;
+    }
+
+    @Override
+    public boolean test(String fingerprint) {
+        for (String line : members.openSshKeys()) {
+            try {
+                AuthorizedKeyEntry entry = AuthorizedKeyEntry.parseAuthorizedKeyEntry(line);
+                if (entry != null && fingerprint.equals(NodeKeys.fingerprintOf(
+                        entry.resolvePublicKey(null, PublicKeyEntryResolver.FAILING)))) {
+                    return true;
+                }
+            } catch (Exception e) {
+                LOG.warn("skipping an unreadable member key: {}", e.toString());
+            }
+        }
+        return false;
+    }
+}
