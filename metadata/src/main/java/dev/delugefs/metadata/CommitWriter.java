@@ -1,5 +1,6 @@
 package dev.delugefs.metadata;
 
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.PersonIdent;
@@ -11,7 +12,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One group commit, run only on the committer thread: take the queued changes and a fresh journal
@@ -48,6 +52,7 @@ final class CommitWriter implements Committer.Step {
     private long lastCoveredSegment;
     private Journal.Segment spare;
     private volatile ObjectId publishedHead;
+    private final AtomicReference<ObjectId> unannounced = new AtomicReference<>();
 
     /**
      * @param recovered changes replayed from journal segments up to {@code recoveredThrough}, not yet in HEAD
@@ -104,6 +109,45 @@ final class CommitWriter implements Committer.Step {
         head = merged.commit();
         headTree = merged.tree();
         publishedHead = head;
+    }
+
+    /** The head of the latest local commit, once: whoever takes it tells the commit listeners. */
+    ObjectId takeUnannounced() {
+        return unannounced.getAndSet(null);
+    }
+
+    /**
+     * Commits files outside {@code ns/} (tree path to bytes) on top of HEAD. The caller holds this writer's
+     * monitor and has just committed everything queued, as for {@link #adopt}.
+     */
+    synchronized void commitFiles(Map<String, byte[]> files) throws IOException {
+        if (!uncommitted.isEmpty()) {
+            throw new IllegalStateException(uncommitted.size() + " changes are not committed yet");
+        }
+        try {
+            ObjectId current = repo.head();
+            if (index == null || !head.equals(current)) {
+                reload(current);
+            }
+            try (ObjectInserter inserter = repo.newInserter()) {
+                for (Map.Entry<String, byte[]> e : new TreeMap<>(files).entrySet()) {
+                    index.putBlob(e.getKey(), inserter.insert(Constants.OBJ_BLOB, e.getValue()));
+                }
+                ObjectId tree = index.write(inserter);
+                if (tree.equals(headTree)) {
+                    return;
+                }
+                PersonIdent who = new PersonIdent("delugefs", email, Instant.now(), ZoneOffset.UTC);
+                head = repo.commit(inserter, head, tree, who, "files " + String.join(" ", new TreeMap<>(files)
+                        .keySet()) + "\n");
+                headTree = tree;
+                publishedHead = head;
+                unannounced.set(head);
+            }
+        } catch (IOException | RuntimeException e) {
+            index = null;
+            throw e;
+        }
     }
 
     /** Synchronized: a merge commits through here too, and must not interleave with the committer thread. */
@@ -164,6 +208,7 @@ final class CommitWriter implements Committer.Step {
                 head = repo.commit(inserter, head, tree, who, count == 1 ? "1 change\n" : count + " changes\n");
                 headTree = tree;
                 publishedHead = head;
+                unannounced.set(head);
                 LOG.debug("committed {} changes as {} in {} ms", count, head.name(),
                         (System.nanoTime() - start) / 1_000_000);
             }

@@ -2,6 +2,7 @@ package dev.delugefs.metadata;
 
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.errors.IncorrectObjectTypeException;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.internal.storage.file.PackInserter;
 import org.eclipse.jgit.lib.CommitBuilder;
@@ -13,11 +14,13 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.treewalk.CanonicalTreeParser;
+import org.eclipse.jgit.treewalk.TreeWalk;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.zip.Deflater;
 
 /**
@@ -54,6 +58,7 @@ final class MetaRepo implements Closeable {
     private static final int PACKS_BEFORE_GC = 64;
 
     private final FileRepository repo;
+    private final ReentrantReadWriteLock packs = new ReentrantReadWriteLock();
 
     private MetaRepo(FileRepository repo) {
         this.repo = repo;
@@ -61,23 +66,8 @@ final class MetaRepo implements Closeable {
 
     /** A new bare repo whose {@code main} is the genesis commit. */
     static MetaRepo init(Path gitDir) throws IOException {
-        if (Files.exists(gitDir)) {
-            throw new IOException("refusing to create a volume: " + gitDir + " already exists");
-        }
-        FileRepository repo = (FileRepository) new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setBare().build();
-        repo.create(true);
-        StoredConfig config = repo.getConfig();
-        config.setInt("gc", null, "auto", 0);
-        config.setInt("gc", null, "autopacklimit", 0);
-        config.setBoolean("core", null, "fsyncObjectFiles", true);
-        config.setBoolean("core", null, "fsyncRefFiles", true);
-        // packs replaced by a gc go at once; the default keeps them an hour, and ours pile up every 200 ms
-        config.setString("gc", null, "prunePackExpire", "now");
-        config.save();
-        MetaRepo meta = new MetaRepo(repo);
+        MetaRepo meta = initEmpty(gitDir);
         try {
-            RefUpdate head = repo.getRefDatabase().newUpdate(Constants.HEAD, false);
-            checkResult(head.link(MAIN), head, "point HEAD at " + MAIN);
             try (ObjectInserter inserter = meta.newInserter()) {
                 ObjectId emptyTree = inserter.insert(Constants.OBJ_TREE, new byte[0]);
                 ObjectId genesis = inserter.insert(genesisCommit(emptyTree));
@@ -94,8 +84,63 @@ final class MetaRepo implements Closeable {
         return meta;
     }
 
-    /** Opens an existing repo; writes nothing. */
+    /** A new bare repo with HEAD naming {@code main}, which does not exist yet (a clone fetches it). */
+    static MetaRepo initEmpty(Path gitDir) throws IOException {
+        if (Files.exists(gitDir)) {
+            throw new IOException("refusing to create a volume: " + gitDir + " already exists");
+        }
+        FileRepository repo = (FileRepository) new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setBare().build();
+        repo.create(true);
+        MetaRepo meta = new MetaRepo(repo);
+        try {
+            configure(repo.getConfig());
+            RefUpdate head = repo.getRefDatabase().newUpdate(Constants.HEAD, false);
+            checkResult(head.link(MAIN), head, "point HEAD at " + MAIN);
+        } catch (IOException | RuntimeException e) {
+            meta.close();
+            throw e;
+        }
+        return meta;
+    }
+
+    /** Sets what every store needs and saves the config if anything was missing. */
+    private static void configure(StoredConfig config) throws IOException {
+        boolean changed = set(config, "gc", "auto", "0");
+        // a fetch runs JGit's auto-gc when this is not 0, and that gc raced the committer for main's lock
+        changed |= set(config, "gc", "autopacklimit", "0");
+        // and a fetch starts that check on a background thread unless told not to; the committer compacts
+        changed |= set(config, "fetch", "autogc", "false");
+        changed |= set(config, "core", "fsyncObjectFiles", "true");
+        changed |= set(config, "core", "fsyncRefFiles", "true");
+        // packs replaced by a gc go at once; the default keeps them an hour, and ours pile up every 200 ms
+        changed |= set(config, "gc", "prunePackExpire", "now");
+        if (changed) {
+            config.save();
+        }
+    }
+
+    private static boolean set(StoredConfig config, String section, String name, String value) {
+        if (value.equals(config.getString(section, null, name))) {
+            return false;
+        }
+        config.setString(section, null, name, value);
+        return true;
+    }
+
+    /** Opens an existing repo, setting the config every store needs (repos cloned by other tools lack it). */
     static MetaRepo open(Path gitDir) throws IOException {
+        MetaRepo meta = openReadOnly(gitDir);
+        try {
+            configure(meta.repo.getConfig());
+        } catch (IOException | RuntimeException e) {
+            meta.close();
+            throw e;
+        }
+        return meta;
+    }
+
+    /** Opens an existing repo; writes nothing. */
+    static MetaRepo openReadOnly(Path gitDir) throws IOException {
         if (!Files.isDirectory(gitDir) || !Files.isRegularFile(gitDir.resolve(Constants.HEAD))) {
             throw new IOException("no DelugeFS volume here: " + gitDir + " is missing or is not a Git repository");
         }
@@ -298,19 +343,76 @@ final class MetaRepo implements Closeable {
         }
     }
 
+    /** Work that reads or adds packs while the committer may compact them. */
+    interface PackWork<T> {
+        T run(Repository repository) throws IOException;
+    }
+
+    /**
+     * Runs a fetch or an upload with the repository, never while a gc deletes the packs it replaced: a pack
+     * a fetch is still writing, or one an upload is still reading, must not vanish under it.
+     */
+    <T> T withPacks(PackWork<T> work) throws IOException {
+        packs.readLock().lock();
+        try {
+            return work.run(repo);
+        } finally {
+            packs.readLock().unlock();
+        }
+    }
+
+    /** Whether {@code commit} is here and {@code head} contains it. */
+    boolean contains(ObjectId head, ObjectId commit) throws IOException {
+        if (head == null || !repo.getObjectDatabase().has(commit)) {
+            return false;
+        }
+        try (RevWalk walk = new RevWalk(repo)) {
+            return walk.isMergedInto(walk.parseCommit(commit), walk.parseCommit(head));
+        } catch (IncorrectObjectTypeException e) {
+            return false;
+        }
+    }
+
+    /** The blobs outside {@code ns/} whose tree path starts with {@code prefix}, with their bytes. */
+    NavigableMap<String, byte[]> files(ObjectId commitId, String prefix) throws IOException {
+        TreeMap<String, byte[]> found = new TreeMap<>();
+        try (ObjectReader reader = repo.newObjectReader(); RevWalk walk = new RevWalk(reader);
+             TreeWalk tree = new TreeWalk(reader)) {
+            tree.addTree(walk.parseCommit(commitId).getTree());
+            while (tree.next()) {
+                String path = tree.getPathString();
+                if (tree.isSubtree()) {
+                    // the namespace is most of the repo and none of it is a file here
+                    if (!path.equals(TreePaths.NS) && (prefix.startsWith(path + "/") || path.startsWith(prefix))) {
+                        tree.enterSubtree();
+                    }
+                } else if (path.startsWith(prefix)) {
+                    found.put(path, reader.open(tree.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes());
+                }
+            }
+        }
+        return found;
+    }
+
     /** Folds the one-pack-per-commit piles into one pack; called by the committer between commits. */
     void compactIfNeeded() {
-        int packs = repo.getObjectDatabase().getPacks().size();
-        if (packs < PACKS_BEFORE_GC) {
+        int count = repo.getObjectDatabase().getPacks().size();
+        if (count < PACKS_BEFORE_GC) {
+            return;
+        }
+        // a fetch or upload holds the packs; the next commit tries again
+        if (!packs.writeLock().tryLock()) {
             return;
         }
         long start = System.nanoTime();
         try {
             Git.wrap(repo).gc().call();
-            LOG.info("compacted {} packs of {} in {} ms", packs, repo.getDirectory(),
+            LOG.info("compacted {} packs of {} in {} ms", count, repo.getDirectory(),
                     (System.nanoTime() - start) / 1_000_000);
         } catch (GitAPIException | RuntimeException e) {
             LOG.warn("gc of {} failed; packs keep piling up until a later gc succeeds", repo.getDirectory(), e);
+        } finally {
+            packs.writeLock().unlock();
         }
     }
 

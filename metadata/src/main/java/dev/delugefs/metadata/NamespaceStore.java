@@ -21,10 +21,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -57,6 +60,7 @@ public final class NamespaceStore implements Closeable {
     private final CommitWriter writer;
     private final Committer committer;
     private final List<NamespaceListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<ObjectId>> commitListeners = new CopyOnWriteArrayList<>();
 
     // guarded by lock; only the journal append does I/O under it
     private final ReentrantLock lock = new ReentrantLock();
@@ -88,7 +92,12 @@ public final class NamespaceStore implements Closeable {
                         + repo.directory().resolveSibling(JOURNAL_DIR), e);
             }
         }
-        this.committer = new Committer(writer, commitDelayMillis, 0, "delugefs-commit-" + volume.name());
+        Committer.Step step = () -> {
+            long seq = writer.commitQueued();
+            announceCommit();
+            return seq;
+        };
+        this.committer = new Committer(step, commitDelayMillis, 0, "delugefs-commit-" + volume.name());
     }
 
     public static NamespaceStore create(Path root, VolumeConfig volume, String nodeId, Record rootDir) throws IOException {
@@ -170,11 +179,28 @@ public final class NamespaceStore implements Closeable {
     }
 
     /**
+     * A store for a node joining an existing volume: a new {@code ROOT/meta.git} whose {@code main} is the
+     * member's head that {@code fetch} brings, refused (and removed again) if that is not a DelugeFS volume.
+     * The caller then writes its own {@code nodes/<id>.*} with {@link #putFiles}.
+     */
+    public static NamespaceStore cloneFrom(Path root, String nodeId, Fetch fetch) throws IOException {
+        return cloneFrom(root, nodeId, fetch, DEFAULT_COMMIT_DELAY_MILLIS);
+    }
+
+    /** As {@link #cloneFrom(Path, String, Fetch)} with another commit delay (tests). */
+    static NamespaceStore cloneFrom(Path root, String nodeId, Fetch fetch, long commitDelayMillis) throws IOException {
+        checkNodeId(nodeId);
+        Objects.requireNonNull(fetch, "fetch");
+        VolumeClone.make(root.resolve(GIT_DIR), root.resolve(JOURNAL_DIR), fetch);
+        return open(root, nodeId, commitDelayMillis);
+    }
+
+    /**
      * HEAD plus the journal, for tools that run while a node may have the store open: writes nothing
      * and takes no lock. A commit that moves HEAD and deletes segments meanwhile makes it read again.
      */
     public static Snapshot readOnly(Path root) throws IOException {
-        try (MetaRepo repo = MetaRepo.open(root.resolve(GIT_DIR))) {
+        try (MetaRepo repo = MetaRepo.openReadOnly(root.resolve(GIT_DIR))) {
             for (int attempt = 1; ; attempt++) {
                 ObjectId head = requireMain(repo);
                 MetaRepo.Content content = repo.read(head);
@@ -280,6 +306,7 @@ public final class NamespaceStore implements Closeable {
                 lock.unlock();
             }
         }
+        announceCommit();
         if (!result.changes().isEmpty()) {
             for (NamespaceListener listener : listeners) {
                 try {
@@ -334,6 +361,104 @@ public final class NamespaceStore implements Closeable {
         MergeResult.Status status = outcome.kind() == GitMerge.Kind.FAST_FORWARD
                 ? MergeResult.Status.FAST_FORWARD : MergeResult.Status.MERGED;
         return new MergeResult(status, merged.commit(), changes, copies);
+    }
+
+    /**
+     * Told the new head after each local commit moved {@code main} (a group commit, or {@link #putFiles}), on
+     * the committing thread and outside the store's locks: a listener must return quickly (hand the work
+     * to an executor). Merges of peers' heads are not local commits and are not announced.
+     */
+    public void addCommitListener(Consumer<ObjectId> listener) {
+        commitListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    private void announceCommit() {
+        ObjectId head = writer.takeUnannounced();
+        if (head == null) {
+            return;
+        }
+        for (Consumer<ObjectId> listener : commitListeners) {
+            try {
+                listener.accept(head);
+            } catch (RuntimeException e) {
+                LOG.error("a commit listener failed on {}", head.name(), e);
+            }
+        }
+    }
+
+    /**
+     * The files outside {@code ns/} at HEAD whose tree path starts with {@code prefix} (e.g. {@code "nodes/"}),
+     * path to bytes. Reads Git: not for hot paths.
+     */
+    public NavigableMap<String, byte[]> files(String prefix) throws IOException {
+        Objects.requireNonNull(prefix, "prefix");
+        return repo.files(writer.head(), prefix);
+    }
+
+    /**
+     * Commits files outside {@code ns/} (tree path to bytes, e.g. {@code nodes/<id>.pub}, {@code join/<hash>})
+     * on top of what was recorded so far, at once, and returns when {@code main} holds them. In a merge such a
+     * file changed on one side only takes that side; changed on both, the newer head commit wins.
+     *
+     * @throws IllegalArgumentException for a path under {@code ns/}, {@code volume.json} or a malformed path
+     */
+    public void putFiles(Map<String, byte[]> files) throws IOException {
+        Map<String, byte[]> copy = new TreeMap<>();
+        files.forEach((path, bytes) -> copy.put(checkFilePath(path), bytes.clone()));
+        if (copy.isEmpty()) {
+            return;
+        }
+        synchronized (writer) {
+            lock.lock();
+            try {
+                if (closed) {
+                    throw new IllegalStateException("namespace store is closed");
+                }
+                writer.commitQueued();
+                writer.commitFiles(copy);
+            } finally {
+                lock.unlock();
+            }
+        }
+        announceCommit();
+    }
+
+    private static String checkFilePath(String path) {
+        if (path == null || path.isEmpty() || path.startsWith("/") || path.endsWith("/") || path.contains("//")
+                || path.contains("\0")) {
+            throw new IllegalArgumentException("not a repository file path: '" + path + "'");
+        }
+        for (String segment : path.split("/")) {
+            if (segment.equals(".") || segment.equals("..") || segment.equalsIgnoreCase(".git")) {
+                throw new IllegalArgumentException("not a repository file path: '" + path + "'");
+            }
+        }
+        if (path.equals(TreePaths.NS) || path.startsWith(TreePaths.NS + "/") || path.equals(VolumeConfig.FILE_NAME)) {
+            throw new IllegalArgumentException(path + " is not a file putFiles may write");
+        }
+        return path;
+    }
+
+    /** Whether {@code commit} is in this repository and {@code main} contains it (nothing to fetch or merge). */
+    public boolean contains(ObjectId commit) throws IOException {
+        return repo.contains(writer.head(), commit);
+    }
+
+    /**
+     * Runs a fetch into this store's repository; the caller then hands the result to {@link #mergeFrom}.
+     * Fetches may run side by side with commits, merges and each other.
+     */
+    public ObjectId fetch(Fetch fetch) throws IOException {
+        ObjectId fetched = repo.withPacks(fetch::into);
+        if (fetched == null) {
+            throw new IOException("the fetch brought no commit");
+        }
+        return fetched;
+    }
+
+    /** Runs {@code work} with the repository for reading (serving a fetch); see {@link MetaRepo#withPacks}. */
+    <T> T withRepository(MetaRepo.PackWork<T> work) throws IOException {
+        return repo.withPacks(work);
     }
 
     /** Commits everything recorded so far and returns when it is in Git, fsynced. */

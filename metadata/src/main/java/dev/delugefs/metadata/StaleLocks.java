@@ -33,7 +33,9 @@ final class StaleLocks {
 
     private static boolean isLeftover(Path file) {
         String name = file.getFileName().toString();
-        // JGit's PackInserter writes objects/insert_*.pack (and .idx) before renaming it into objects/pack
-        return name.endsWith(".lock") || (name.startsWith("insert_") && (name.endsWith(".pack") || name.endsWith(".idx")));
+        // JGit's PackInserter writes objects/insert_*.pack (and .idx) before renaming it into objects/pack; a
+        // fetch writes objects/incoming_*.pack the same way
+        return name.endsWith(".lock") || ((name.startsWith("insert_") || name.startsWith("incoming_"))
+                && (name.endsWith(".pack") || name.endsWith(".idx")));
     }
 }
