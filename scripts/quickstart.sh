@@ -15,10 +15,12 @@ if grep -qs " $(readlink -f "$mnt" 2>/dev/null || echo "$mnt") fuse.delugefs " /
   exit 0
 fi
 mkdir -p "$(dirname "$root")"
+# a local volume: the channel listens on loopback and nothing is announced on the LAN; drop these two
+# flags to let nodes on other machines find this one by mDNS
 if [[ -f "$root/node.json" ]]; then
-  cmd=(mount default --root "$root" "$mnt")
+  cmd=(mount default --root "$root" "$mnt" --no-mdns --listen 127.0.0.1:0)
 else
-  cmd=(create default --root "$root" "$mnt")
+  cmd=(create default --root "$root" "$mnt" --no-mdns --listen 127.0.0.1:0)
 fi
 nohup "$here/scripts/delugefs" "${cmd[@]}" >>"$log" 2>&1 &
 pid=$!

@@ -55,9 +55,14 @@ public record JoinToken(String volumeId, String secret, String hostKeyFingerprin
 
     /** A token with a fresh 256-bit secret. */
     public static JoinToken issue(String volumeId, String hostKeyFingerprint, List<HostPort> addresses) {
+        return new JoinToken(volumeId, newSecret(), hostKeyFingerprint, addresses);
+    }
+
+    /** A fresh 256-bit secret, base64url: made once per volume, kept by its members. */
+    public static String newSecret() {
         byte[] secret = new byte[SECRET_BYTES];
         new SecureRandom().nextBytes(secret);
-        return new JoinToken(volumeId, B64URL.encodeToString(secret), hostKeyFingerprint, addresses);
+        return B64URL.encodeToString(secret);
     }
 
     /** What a member stores to check joins; the secret itself need not be kept. */

@@ -97,9 +97,20 @@ final class NodeProcess implements AutoCloseable {
         start(args);
     }
 
-    /** {@code delugefs mount VOLUME --root ROOT MOUNTPOINT}, then waits until mounted. */
-    void mount() {
-        start(List.of("mount", volume, "--root", root.toString(), mountpoint.toString()));
+    /** {@code delugefs mount VOLUME --root ROOT MOUNTPOINT extra...}, then waits until mounted. */
+    void mount(String... extra) {
+        List<String> args = new ArrayList<>(List.of("mount", volume, "--root", root.toString(), mountpoint.toString()));
+        args.addAll(List.of(extra));
+        start(args);
+    }
+
+    /** What the node printed on stdout so far (its ready line, a join token...). */
+    String stdout() {
+        try {
+            return out == null ? "" : java.nio.file.Files.readString(out);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Stops if running (SIGTERM), then mounts the same root again. */

@@ -1,6 +1,7 @@
 package dev.delugefs.fs.cli;
 
 import dev.delugefs.discovery.NodeIdentity;
+import dev.delugefs.fs.net.JoinSecret;
 import dev.delugefs.fs.node.StorageRoot;
 import dev.delugefs.metadata.VolumeConfig;
 import picocli.CommandLine.Command;
@@ -15,7 +16,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "create", mixinStandardHelpOptions = true,
         description = {"Create a new volume in an empty storage root, then run its first node "
-                + "(mounted at MOUNTPOINT if given) in the foreground."})
+                + "(mounted at MOUNTPOINT if given) in the foreground. The last line printed is the join token "
+                + "other nodes start with (delugefs mount VOLUME --root DIR --join TOKEN)."})
 final class CreateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -57,9 +59,10 @@ final class CreateCommand implements Callable<Integer> {
                 + root.path() + ", node " + identity.nodeId());
         spec.commandLine().getOut().flush();
         if (noStart) {
+            spec.commandLine().getOut().println(JoinSecret.token(root.path(), config.id()).encode());
             return 0;
         }
-        return NodeRunner.run(root.path(), volume, mountpoint, options(), spec.commandLine().getOut());
+        return NodeRunner.run(root.path(), volume, mountpoint, options(), spec.commandLine().getOut(), true);
     }
 
     private dev.delugefs.fs.node.Node.Options options() {

@@ -9,7 +9,8 @@ import java.io.PrintWriter;
 /** The `delugefs` command line. Exit codes: 0 done, 1 failed (one line on stderr says why), 2 bad usage. */
 @Command(name = "delugefs", mixinStandardHelpOptions = true, version = "delugefs 0.1.0",
         description = "A shared-nothing peer-to-peer filesystem: Git for names, BitTorrent for data.",
-        subcommands = {CreateCommand.class, MountCommand.class, UnmountCommand.class, TorrentCommand.class,
+        subcommands = {CreateCommand.class, MountCommand.class, UnmountCommand.class, TokenCommand.class,
+                TorrentCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int FAILED = 1;

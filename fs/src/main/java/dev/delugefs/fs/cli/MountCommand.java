@@ -1,7 +1,11 @@
 package dev.delugefs.fs.cli;
 
 import picocli.CommandLine.Command;
+import dev.delugefs.discovery.JoinToken;
+import dev.delugefs.discovery.NodeIdentity;
+import dev.delugefs.fs.node.StorageRoot;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,8 +33,22 @@ final class MountCommand implements Callable<Integer> {
     @Mixin
     NodeOptions node;
 
+    @Option(names = "--join", paramLabel = "TOKEN",
+            description = "First start of a new node: the join token a member printed (delugefs token).")
+    String join;
+
     @Override
     public Integer call() throws Exception {
+        if (join != null && !NodeIdentity.exists(root.path())) {
+            JoinToken token;
+            try {
+                token = JoinToken.parse(join.strip());
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--join: " + e.getMessage());
+            }
+            NodeIdentity identity = StorageRoot.join(root.path(), volume, token);
+            spec.commandLine().getOut().println("delugefs: joined volume '" + volume + "' as node " + identity.nodeId());
+        }
         return NodeRunner.run(root.path(), volume, mountpoint, options(), spec.commandLine().getOut());
     }
 

@@ -1,21 +1,67 @@
 package dev.delugefs.fs.cli;
 
+import dev.delugefs.discovery.HostPort;
+import dev.delugefs.fs.net.NodeNetwork;
 import dev.delugefs.fs.node.Node;
 import picocli.CommandLine.Option;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Options of a running node, shared by create and mount. */
+/** Options of a running node, shared by create and mount (DESIGN.md §1 names them; keep them stable). */
 final class NodeOptions {
+    /** Set to "off" to make --no-mdns the default, e.g. in test environments that must not multicast. */
+    static final String MDNS_ENV = "DELUGEFS_MDNS";
+
     @Option(names = "--gc-retention", paramLabel = "SECONDS", defaultValue = "60",
             description = "How long content no file refers to any more is kept before its space is reclaimed "
                     + "(default: ${DEFAULT-VALUE}).")
     long gcRetentionSeconds;
 
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
+            description = "Address of the authenticated channel (default: all interfaces, the port chosen at "
+                    + "create and kept).")
+    String listen;
+
+    @Option(names = "--peer", paramLabel = "HOST:PORT",
+            description = "A member to reach without mDNS, e.g. beyond the LAN; repeatable.")
+    List<String> peers = new ArrayList<>();
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", description = "IPv4 address mDNS runs on.")
+    String bind;
+
+    @Option(names = "--advertise", paramLabel = "HOST:PORT",
+            description = "Channel address to tell peers instead of the listen address; repeatable.")
+    List<String> advertise = new ArrayList<>();
+
+    @Option(names = "--no-mdns", description = "Do not announce or look for peers by mDNS.")
+    boolean noMdns;
+
     Node.Options toOptions() {
         if (gcRetentionSeconds < 0) {
             throw new IllegalArgumentException("--gc-retention must not be negative: " + gcRetentionSeconds);
         }
-        return new Node.Options(Duration.ofSeconds(gcRetentionSeconds));
+        InetAddress bindAddress = null;
+        if (bind != null) {
+            try {
+                bindAddress = InetAddress.getByName(bind);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("--bind: unknown address " + bind);
+            }
+            if (!(bindAddress instanceof java.net.Inet4Address)) {
+                throw new IllegalArgumentException("--bind needs an IPv4 address (mDNS on IPv6 was invisible): " + bind);
+            }
+        }
+        boolean mdns = !noMdns && !"off".equalsIgnoreCase(System.getenv(MDNS_ENV));
+        NodeNetwork.Settings network = new NodeNetwork.Settings(
+                listen == null ? null : HostPort.parse(listen),
+                peers.stream().map(HostPort::parse).toList(),
+                bindAddress,
+                advertise.stream().map(HostPort::parse).toList(),
+                mdns);
+        return new Node.Options(Duration.ofSeconds(gcRetentionSeconds), network);
     }
 }

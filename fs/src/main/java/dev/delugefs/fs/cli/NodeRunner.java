@@ -1,6 +1,7 @@
 package dev.delugefs.fs.cli;
 
 import dev.delugefs.fs.fuse.FuseMount;
+import dev.delugefs.fs.net.JoinSecret;
 import dev.delugefs.fs.node.Node;
 
 import java.io.IOException;
@@ -19,6 +20,12 @@ final class NodeRunner {
 
     static int run(Path root, String volume, Path mountpoint, Node.Options options, PrintWriter out)
             throws IOException, InterruptedException {
+        return run(root, volume, mountpoint, options, out, false);
+    }
+
+    /** With {@code printToken}, the join token is the last line on stdout once the node is up. */
+    static int run(Path root, String volume, Path mountpoint, Node.Options options, PrintWriter out,
+                   boolean printToken) throws IOException, InterruptedException {
         Node node = Node.open(root, volume, options);
         FuseMount mount;
         try {
@@ -34,11 +41,16 @@ final class NodeRunner {
         }, "delugefs-shutdown"));
         if (mount != null) {
             out.println("delugefs: " + volume + " mounted at " + mount.mountpoint());
-            out.flush();
-            mount.awaitUnmounted();
         } else {
             out.println("delugefs: " + volume + " serving from " + root + " (no mountpoint)");
-            out.flush();
+        }
+        if (printToken) {
+            out.println(JoinSecret.token(root, node.identity().volumeId()).encode());
+        }
+        out.flush();
+        if (mount != null) {
+            mount.awaitUnmounted();
+        } else {
             new CountDownLatch(1).await();
         }
         stop(node, mount);

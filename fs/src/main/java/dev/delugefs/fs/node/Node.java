@@ -1,6 +1,7 @@
 package dev.delugefs.fs.node;
 
 import dev.delugefs.discovery.NodeIdentity;
+import dev.delugefs.fs.net.NodeNetwork;
 import dev.delugefs.fs.vfs.DelugeVfs;
 import dev.delugefs.fs.vfs.Vfs;
 import dev.delugefs.metadata.Hlc;
@@ -37,11 +38,12 @@ public final class Node implements Closeable {
     private final BlockStore blocks;
     private final DelugeVfs vfs;
     private final ScheduledExecutorService housekeeping;
+    private volatile NodeNetwork network;
     private boolean closed;
 
     /** How a node runs; the defaults suit a user's volume, tests shorten the windows. */
-    public record Options(Duration gcRetention) {
-        public static final Options DEFAULT = new Options(Duration.ofSeconds(60));
+    public record Options(Duration gcRetention, NodeNetwork.Settings network) {
+        public static final Options DEFAULT = new Options(Duration.ofSeconds(60), null);
 
         public Options {
             if (gcRetention.isNegative()) {
@@ -70,23 +72,37 @@ public final class Node implements Closeable {
         FileLock lock = StorageRoot.lock(root);
         NamespaceStore store = null;
         BlockStore blocks = null;
+        Node node;
+        Namespace namespace;
         try {
             store = NamespaceStore.open(root, identity.nodeId());
             blocks = BlockStore.open(root);
             VolumeConfig volume = store.volume();
-            Namespace namespace = new Namespace(store.snapshot(), store::record, new Hlc(), identity.nodeId());
+            namespace = new Namespace(store.snapshot(), store::record, new Hlc(), identity.nodeId());
             DelugeVfs vfs = new DelugeVfs(namespace, blocks, volume.pieceLength(), store::sync, Files.getFileStore(root));
             ScheduledExecutorService housekeeping = startCollector(blocks, new ContentReferences(namespace, vfs),
                     options.gcRetention());
             log.info("node {} of volume '{}' open on {} ({} entries)", identity.nodeId(), volume.name(), root,
                     namespace.inodeCount());
-            return new Node(root, identity, lock, store, blocks, vfs, housekeeping);
+            node = new Node(root, identity, lock, store, blocks, vfs, housekeeping);
         } catch (IOException | RuntimeException e) {
             closeQuietly(blocks);
             closeQuietly(store);
             lock.channel().close();
             throw e;
         }
+        NamespaceStore opened = store;
+        // what a merge brought in shows in the live tree, and so in the mount
+        opened.addListener(changes -> namespace.applyRemote(changes, opened::current));
+        if (options.network() != null) {
+            try {
+                node.network = NodeNetwork.start(root, identity, opened, options.network());
+            } catch (IOException | RuntimeException e) {
+                node.close();
+                throw e;
+            }
+        }
+        return node;
     }
 
     /** Space of deleted files comes back once a collection finds their content unneeded for the window. */
@@ -132,6 +148,9 @@ public final class Node implements Closeable {
             return;
         }
         closed = true;
+        if (network != null) {
+            network.close();
+        }
         housekeeping.shutdown();
         try {
             housekeeping.awaitTermination(5, TimeUnit.SECONDS);

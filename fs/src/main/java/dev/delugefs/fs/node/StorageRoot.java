@@ -1,6 +1,14 @@
 package dev.delugefs.fs.node;
 
+import dev.delugefs.discovery.ChannelClient;
+import dev.delugefs.discovery.JoinToken;
 import dev.delugefs.discovery.NodeIdentity;
+import dev.delugefs.discovery.NodeKeys;
+import dev.delugefs.discovery.PeerSession;
+import dev.delugefs.fs.net.ChannelSettings;
+import dev.delugefs.fs.net.JoinClient;
+import dev.delugefs.fs.net.JoinSecret;
+import dev.delugefs.metadata.ChannelFetcher;
 import dev.delugefs.metadata.Hlc;
 import dev.delugefs.metadata.Namespace;
 import dev.delugefs.metadata.NamespaceStore;
@@ -16,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** A node's storage root on disk (DESIGN.md §3): creating one, checking one, and owning one exclusively. */
@@ -28,16 +38,7 @@ public final class StorageRoot {
 
     /** Lays out a new root for a new volume; refuses a root that has anything in it. */
     public static NodeIdentity create(Path dir, VolumeConfig volume) throws IOException {
-        if (Files.exists(dir)) {
-            if (!Files.isDirectory(dir)) {
-                throw new IOException("root " + dir + " is not a directory");
-            }
-            try (Stream<Path> entries = Files.list(dir)) {
-                if (entries.findAny().isPresent()) {
-                    throw new IOException("root " + dir + " is not empty: a new volume needs an empty directory");
-                }
-            }
-        }
+        requireEmpty(dir);
         Files.createDirectories(dir);
         NodeIdentity identity = NodeIdentity.generate(volume.id());
         long now = Namespace.nowNanos();
@@ -45,9 +46,47 @@ public final class StorageRoot {
         int gid = (Integer) Files.getAttribute(dir, "unix:gid");
         Record rootDir = Record.builder(Record.Type.DIR).mode(0755).uid(uid).gid(gid).mtime(now).ctime(now)
                 .clock(new Hlc().now()).writer(identity.nodeId()).build();
-        NamespaceStore.create(dir, volume, identity.nodeId(), rootDir).close();
+        NodeKeys keys = NodeKeys.loadOrCreate(dir, "delugefs-" + identity.nodeId());
+        String secret = JoinToken.newSecret();
+        JoinSecret.save(dir, secret);
+        try (NamespaceStore store = NamespaceStore.create(dir, volume, identity.nodeId(), rootDir)) {
+            store.putFiles(Map.of(
+                    "nodes/" + identity.nodeId() + ".pub", (keys.publicKeyOpenSsh().strip() + "\n").getBytes(StandardCharsets.US_ASCII),
+                    JoinSecret.REPO_PREFIX + JoinToken.hashSecret(secret), new byte[0]));
+        }
+        ChannelSettings.fresh().save(dir);
         BlockStore.open(dir).close();
         // node.json last: a root without it is an unfinished create, never mistaken for a working node
+        identity.save(dir);
+        return identity;
+    }
+
+    /**
+     * Lays out a root for a node joining an existing volume: asks the member named in the token to admit
+     * this node's key (logging in with the join secret), then clones the volume's namespace from it.
+     */
+    public static NodeIdentity join(Path dir, String volumeName, JoinToken token) throws IOException {
+        requireEmpty(dir);
+        Files.createDirectories(dir);
+        NodeIdentity identity = NodeIdentity.generate(token.volumeId());
+        NodeKeys keys = NodeKeys.loadOrCreate(dir, "delugefs-" + identity.nodeId());
+        try (ChannelClient client = ChannelClient.start(keys)) {
+            String memberId = JoinClient.admit(client, token, identity, keys, volumeName);
+            try (PeerSession member = client.member(token.hostKeyFingerprint(), token.addresses());
+                 NamespaceStore store = NamespaceStore.cloneFrom(dir, identity.nodeId(),
+                         repo -> ChannelFetcher.fetch(repo, member, memberId))) {
+                if (!store.volume().name().equals(volumeName)) {
+                    throw new IOException("the token is for volume '" + store.volume().name() + "', not '"
+                            + volumeName + "'");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("could not join volume '" + volumeName + "' through "
+                    + token.addresses() + ": " + e.getMessage(), e);
+        }
+        JoinSecret.save(dir, token.secret());
+        ChannelSettings.fresh().save(dir);
+        BlockStore.open(dir).close();
         identity.save(dir);
         return identity;
     }
@@ -67,6 +106,19 @@ public final class StorageRoot {
             throw new IOException("root " + dir + " holds volume '" + volume.name() + "', not '" + volumeName + "'");
         }
         return identity;
+    }
+
+    private static void requireEmpty(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            if (!Files.isDirectory(dir)) {
+                throw new IOException("root " + dir + " is not a directory");
+            }
+            try (Stream<Path> entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IOException("root " + dir + " is not empty: a new node needs an empty directory");
+                }
+            }
+        }
     }
 
     /** Locks the root for this process: two nodes on one root would corrupt each other's journal. */
