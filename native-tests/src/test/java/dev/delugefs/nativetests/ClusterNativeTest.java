@@ -98,6 +98,105 @@ class ClusterNativeTest {
         b.stop();
     }
 
+    @Test
+    void threeNodesSeeEachOthersChanges() throws Exception {
+        int[] ports = {freePort(), freePort(), freePort()};
+        NodeProcess a = NodeProcess.configure(sandbox, "vol", sandbox.newDir("root-a"), sandbox.path("mnt-a"));
+        a.create(listenAndPeers(ports, 0));
+        String token = lastLine(a.stdout());
+        NodeProcess b = NodeProcess.configure(sandbox, "vol", sandbox.path("root-b"), sandbox.path("mnt-b"));
+        b.mount(join(token, listenAndPeers(ports, 1)));
+        NodeProcess c = NodeProcess.configure(sandbox, "vol", sandbox.path("root-c"), sandbox.path("mnt-c"));
+        c.mount(join(token, listenAndPeers(ports, 2)));
+
+        NodeProcess[] nodes = {a, b, c};
+        for (int i = 0; i < 3; i++) {
+            Files.createDirectories(nodes[i].p("by-" + i));
+            Data.write(nodes[i].p("by-" + i + "/f"), Data.random(i, 1000 + i));
+            Files.setPosixFilePermissions(nodes[i].p("by-" + i + "/f"), PosixFilePermissions.fromString("rwx------"));
+        }
+        for (NodeProcess n : nodes) {
+            for (int i = 0; i < 3; i++) {
+                int k = i;
+                eventually(n.volume() + " sees by-" + i, () -> sizeOf(n.p("by-" + k + "/f")) == 1000 + k);
+            }
+        }
+        assertThat(listing(a.mountpoint())).isEqualTo(listing(b.mountpoint())).isEqualTo(listing(c.mountpoint()));
+        for (NodeProcess n : nodes) {
+            n.stop();
+        }
+    }
+
+    /** Both sides of a partition edit one file; after the link heals both versions exist, on every node. */
+    @Test
+    void concurrentEditsWhileCutOffKeepBothVersions() throws Exception {
+        int portA = freePort();
+        int portB = freePort();
+        NodeProcess a = NodeProcess.configure(sandbox, "vol", sandbox.newDir("root-a"), sandbox.path("mnt-a"));
+        a.create("--listen", "127.0.0.1:" + portA, "--peer", "127.0.0.1:" + portB);
+        NodeProcess b = NodeProcess.configure(sandbox, "vol", sandbox.path("root-b"), sandbox.path("mnt-b"));
+        b.mount("--join", lastLine(a.stdout()), "--listen", "127.0.0.1:" + portB, "--peer", "127.0.0.1:" + portA);
+        Data.write(a.p("shared"), "original".getBytes());
+        eventually("B sees the shared file", () -> sizeOf(b.p("shared")) == 8);
+
+        // cut the link: each node restarts knowing no peer
+        a.stop();
+        b.stop();
+        a.mount();
+        b.mount();
+        Data.write(a.p("shared"), "edited on A".getBytes());
+        NodeProcess.sleep(50);
+        Data.write(b.p("shared"), "edited on B, longer".getBytes());
+        Files.createDirectory(a.p("only-on-a"));
+
+        // heal it
+        a.stop();
+        b.stop();
+        a.mount("--peer", "127.0.0.1:" + portB);
+        b.mount("--peer", "127.0.0.1:" + portA);
+        eventually("A and B converge on one tree with a conflict copy", () -> {
+            List<String> onA = listing(a.mountpoint());
+            return onA.equals(listing(b.mountpoint())) && onA.stream().anyMatch(l -> l.contains(".conflict-"))
+                    && onA.stream().anyMatch(l -> l.startsWith("only-on-a"));
+        });
+        List<String> tree = listing(a.mountpoint());
+        assertThat(tree).as("both edits survive: one at the name, one as its conflict copy")
+                .anyMatch(l -> l.startsWith("shared ") && (l.endsWith(" 11") || l.endsWith(" 19")))
+                .anyMatch(l -> l.startsWith("shared.conflict-") && (l.endsWith(" 11") || l.endsWith(" 19")));
+        long sizes = tree.stream().filter(l -> l.startsWith("shared")).map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                .distinct().count();
+        assertThat(sizes).as("the two versions are the two edits, not one twice").isEqualTo(2);
+        a.stop();
+        b.stop();
+    }
+
+    private static String[] listenAndPeers(int[] ports, int self) {
+        List<String> args = new java.util.ArrayList<>(List.of("--listen", "127.0.0.1:" + ports[self]));
+        for (int i = 0; i < ports.length; i++) {
+            if (i != self) {
+                args.add("--peer");
+                args.add("127.0.0.1:" + ports[i]);
+            }
+        }
+        return args.toArray(String[]::new);
+    }
+
+    private static String[] join(String token, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("--join", token));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    /** "relative/path size" for every entry below a mountpoint, sorted: what two nodes must agree on. */
+    private static List<String> listing(Path mnt) {
+        try (var walk = Files.walk(mnt)) {
+            return walk.filter(p -> !p.equals(mnt)).map(p -> mnt.relativize(p) + " "
+                    + (Files.isDirectory(p) ? "dir" : String.valueOf(sizeOf(p)))).sorted().toList();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return List.of("unreadable: " + e);
+        }
+    }
+
     private static long sizeOf(Path p) {
         try {
             return Files.size(p);
