@@ -158,6 +158,11 @@ class StaticPeersTest {
 
         node(keysB, portB, selfB);
         await("b is back", () -> peers.peer("b").isPresent());
+        // listeners hear it a moment after the peer list changed
+        await("b's return is reported", () -> {
+            java.util.List<String> seen = events.snapshot();
+            return seen.lastIndexOf("up:b") > seen.indexOf("down:b");
+        });
 
         assertThat(events.snapshot()).containsSubsequence("up:a", "changed:a").containsSubsequence("down:b", "up:b")
                 .doesNotContain("up:s", "up:c");
