@@ -85,6 +85,23 @@ class ClusterNativeTest {
         // the bytes stay on B until the data plane (BitTorrent) lands: reading them on A is a clear EIO
         assertThat(Py.errno("open(p[0], 'rb').read()", Py.bytes(a.p("from-b/note")))).isEqualTo("EIO");
 
+        // stock clients with a member's key: ssh runs the control commands, git clones the namespace
+        Data.write(a.p("inventoried"), Data.random(9, 777));
+        String key = b.root().resolve("keys/id_ed25519").toString();
+        List<String> ssh = List.of("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "BatchMode=yes", "-p", String.valueOf(portA));
+        List<String> inventory = new java.util.ArrayList<>(ssh);
+        inventory.addAll(List.of("member@127.0.0.1", "inventory"));
+        assertThat(Cmd.of(inventory).ok().out()).contains("\"length\":777");
+        List<String> freespace = new java.util.ArrayList<>(ssh);
+        freespace.addAll(List.of("member@127.0.0.1", "freespace"));
+        assertThat(Cmd.of(freespace).ok().out()).contains("\"free\":");
+        Path clone = sandbox.path("clone.git");
+        Cmd.sh("GIT_SSH_COMMAND=\"ssh -i $1 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -p $2\" "
+                + "git clone -q --bare ssh://member@127.0.0.1/meta.git \"$3\"", key, String.valueOf(portA), clone.toString()).ok();
+        assertThat(Cmd.of("git", "--git-dir", clone.toString(), "ls-tree", "-r", "--name-only", "main").ok().out())
+                .contains("volume.json", "ns/%dir", "ns/from-b/note");
+
         // a machine that was never let in: a well-formed token for this volume and member, with a guessed secret
         NodeProcess stranger = NodeProcess.configure(sandbox, "vol", sandbox.path("root-x"), sandbox.path("mnt-x"));
         JoinToken real = JoinToken.parse(token);

@@ -17,6 +17,7 @@ import dev.delugefs.discovery.StaticPeers;
 import dev.delugefs.metadata.NamespaceStore;
 import dev.delugefs.metadata.PeerDirectory;
 import dev.delugefs.metadata.VolumeSync;
+import dev.delugefs.swarm.BlockStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,8 +77,8 @@ public final class NodeNetwork implements Closeable {
         this.members = members;
     }
 
-    public static NodeNetwork start(Path root, NodeIdentity identity, NamespaceStore store, Settings settings)
-            throws IOException {
+    public static NodeNetwork start(Path root, NodeIdentity identity, NamespaceStore store, BlockStore blocks,
+                                    Settings settings) throws IOException {
         NodeKeys keys = NodeKeys.load(root);
         ChannelSettings saved = ChannelSettings.load(root);
         HostPort listen = settings.listen() != null ? settings.listen()
@@ -95,6 +97,7 @@ public final class NodeNetwork implements Closeable {
 
         ChannelClient client = ChannelClient.start(keys);
         server.register(JoinHandler.COMMAND, new JoinHandler(store, identity.nodeId()));
+        StorageCommands.register(server, blocks, Files.getFileStore(root));
         PeerInfo self = new PeerInfo(identity.nodeId(), identity.volumeId(), reachable, 0, hostId(),
                 headOf(store), 0, Instant.now());
         Hello.register(server, () -> self.withState(headOf(store), freeBytes(root)).seenAt(Instant.now()));

@@ -96,7 +96,7 @@ public final class Node implements Closeable {
         opened.addListener(changes -> namespace.applyRemote(changes, opened::current));
         if (options.network() != null) {
             try {
-                node.network = NodeNetwork.start(root, identity, opened, options.network());
+                node.network = NodeNetwork.start(root, identity, opened, node.blocks, options.network());
             } catch (IOException | RuntimeException e) {
                 node.close();
                 throw e;
