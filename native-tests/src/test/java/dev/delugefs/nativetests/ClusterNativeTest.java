@@ -115,6 +115,30 @@ class ClusterNativeTest {
         b.stop();
     }
 
+    /** A node of a look-alike volume (same name, never joined) pointed at a member: both sides refuse. */
+    @Test
+    void aNodeThatWasNeverLetInReadsAndChangesNothing() throws Exception {
+        int portA = freePort();
+        int portS = freePort();
+        NodeProcess a = NodeProcess.configure(sandbox, "vol", sandbox.newDir("root-a"), sandbox.path("mnt-a"));
+        a.create("--listen", "127.0.0.1:" + portA, "--peer", "127.0.0.1:" + portS);
+        Data.write(a.p("private"), "for members only".getBytes());
+        NodeProcess stranger = NodeProcess.configure(sandbox, "vol", sandbox.newDir("root-s"), sandbox.path("mnt-s"));
+        stranger.create("--listen", "127.0.0.1:" + portS, "--peer", "127.0.0.1:" + portA);
+        Data.write(stranger.p("intruder"), "let me in".getBytes());
+
+        String fingerprint = Cmd.of("ssh-keygen", "-lf", stranger.root().resolve("keys/id_ed25519.pub").toString())
+                .ok().out().split(" ")[1];
+        eventually("the member logs the stranger's key, refused, with its fingerprint",
+                () -> a.stderr().lines().anyMatch(l -> l.contains("refus") && l.contains(fingerprint)));
+        NodeProcess.sleep(2000);
+        assertThat(stranger.p("private")).doesNotExist();
+        assertThat(a.p("intruder")).doesNotExist();
+        assertThat(listing(a.mountpoint())).containsExactly("private 16");
+        a.stop();
+        stranger.stop();
+    }
+
     @Test
     void threeNodesSeeEachOthersChanges() throws Exception {
         int[] ports = {freePort(), freePort(), freePort()};

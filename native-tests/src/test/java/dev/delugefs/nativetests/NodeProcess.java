@@ -104,6 +104,15 @@ final class NodeProcess implements AutoCloseable {
         start(args);
     }
 
+    /** The node's log (stderr) so far. */
+    String stderr() {
+        try {
+            return log == null ? "" : java.nio.file.Files.readString(log);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** What the node printed on stdout so far (its ready line, a join token...). */
     String stdout() {
         try {
