@@ -139,6 +139,43 @@ class ClusterNativeTest {
         stranger.stop();
     }
 
+    /** A node started without a mountpoint (a second disk, say) stores the volume and mounts nothing. */
+    @Test
+    void aStorageOnlyNodeFollowsTheVolumeWithoutAMount() throws Exception {
+        int portA = freePort();
+        int portS = freePort();
+        NodeProcess a = NodeProcess.configure(sandbox, "vol", sandbox.newDir("root-a"), sandbox.path("mnt-a"));
+        a.create("--listen", "127.0.0.1:" + portA, "--peer", "127.0.0.1:" + portS);
+        Path rootS = sandbox.path("root-s");
+        Path out = sandbox.dir().resolve("storage-only.out");
+        Process s = new ProcessBuilder(NodeProcess.launcher().toString(), "mount", "vol", "--root", rootS.toString(),
+                "--join", lastLine(a.stdout()), "--listen", "127.0.0.1:" + portS, "--peer", "127.0.0.1:" + portA)
+                .redirectOutput(out.toFile())
+                .redirectError(sandbox.dir().resolve("storage-only.err").toFile())
+                .start();
+        try {
+            eventually("the storage-only node runs", () -> readQuietly(out).contains("serving from " + rootS));
+            Data.write(a.p("kept-elsewhere"), Data.random(3, 10));
+            eventually("its namespace follows the volume", () -> Cmd.of("git", "--git-dir",
+                    rootS.resolve("meta.git").toString(), "ls-tree", "-r", "--name-only", "main").run().out()
+                    .contains("ns/kept-elsewhere"));
+            assertThat(Processes.mountType(rootS)).isNull();
+        } finally {
+            s.destroy();
+            assertThat(s.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("storage-only node stops on SIGTERM").isTrue();
+        }
+        assertThat(s.exitValue()).isZero();
+        a.stop();
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     @Test
     void threeNodesSeeEachOthersChanges() throws Exception {
         int[] ports = {freePort(), freePort(), freePort()};
