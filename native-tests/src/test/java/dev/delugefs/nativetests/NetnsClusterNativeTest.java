@@ -95,13 +95,16 @@ class NetnsClusterNativeTest {
         String why = NetnsLan.unavailableReason();
         Assumptions.assumeTrue(why == null, why);
         sandbox = Sandbox.create("netns-cluster");
-        lan = NetnsLan.create(2);  // namespaces 1 and 2
+        lan = NetnsLan.create(3);  // node namespaces 1..3 on a bridge namespace
         Path rootA = sandbox.path("root-a");
         Path mntA = sandbox.path("mnt-a");
         Path rootB = sandbox.path("root-b");
         Path mntB = sandbox.path("mnt-b");
         Path outA = sandbox.dir().resolve("a.out");
         Path outB = sandbox.dir().resolve("b.out");
+        Path rootC = sandbox.path("root-c");
+        Path mntC = sandbox.path("mnt-c");
+        Path outC = sandbox.dir().resolve("c.out");
 
         Process a = start(1, outA, "create", "vol", "--root", rootA.toString(), mntA.toString(),
                 "--listen", lan.address(1) + ":7000", "--bind", lan.address(1));
@@ -111,6 +114,9 @@ class NetnsClusterNativeTest {
         Process b = start(2, outB, "mount", "vol", "--root", rootB.toString(), mntB.toString(), "--join", token,
                 "--listen", lan.address(2) + ":7000", "--bind", lan.address(2));
         eventually("B joins and is mounted", 60, () -> read(outB).contains("mounted at"));
+        Process c = start(3, outC, "mount", "vol", "--root", rootC.toString(), mntC.toString(), "--join", token,
+                "--listen", lan.address(3) + ":7000", "--bind", lan.address(3));
+        eventually("C joins and is mounted", 60, () -> read(outC).contains("mounted at"));
 
         assertThat(inMountOf(a, "mkdir " + mntA + "/docs && echo hello > " + mntA + "/docs/a.txt").exit()).isZero();
         long written = System.nanoTime();
@@ -123,8 +129,12 @@ class NetnsClusterNativeTest {
         eventually("B's file shows on A", 30,
                 () -> inMountOf(a, "stat -c '%s %a' " + mntA + "/docs/b.txt").out().strip().equals("7 600"));
 
+        eventually("C, which knows A only from the token and B only by mDNS, has both files", 30,
+                () -> inMountOf(c, "stat -c %s " + mntC + "/docs/a.txt " + mntC + "/docs/b.txt").out().strip()
+                        .equals("6\n7"));
         String treeA = inMountOf(a, "cd " + mntA + " && find . -printf '%p %s %m\\n' | sort").out();
         String treeB = inMountOf(b, "cd " + mntB + " && find . -printf '%p %s %m\\n' | sort").out();
-        assertThat(treeB).isEqualTo(treeA).contains("./docs/a.txt 6", "./docs/b.txt 7 600");
+        String treeC = inMountOf(c, "cd " + mntC + " && find . -printf '%p %s %m\\n' | sort").out();
+        assertThat(treeB).isEqualTo(treeA).isEqualTo(treeC).contains("./docs/a.txt 6", "./docs/b.txt 7 600");
     }
 }
