@@ -48,6 +48,8 @@ final class MountCommand implements Callable<Integer> {
             }
             NodeIdentity identity = StorageRoot.join(root.path(), volume, token);
             spec.commandLine().getOut().println("delugefs: joined volume '" + volume + "' as node " + identity.nodeId());
+        } else if (join != null) {
+            spec.commandLine().getErr().println("delugefs: " + root.path() + " is a node already; --join is not needed");
         }
         return NodeRunner.run(root.path(), volume, mountpoint, options(), spec.commandLine().getOut());
     }
