@@ -146,7 +146,21 @@ final class BlockDirectory {
         }
     }
 
-    private static Path bitmapOf(Path file) {
+    /**
+     * Makes a fetched copy complete: read-only like a sealed one, then without its bitmap, so it turns
+     * complete only once its data is on the device (a crash must not leave a complete-looking hole).
+     */
+    void completeFetched(String contentId) throws IOException {
+        Path file = pathOf(contentId);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+        Files.setPosixFilePermissions(file, READ_ONLY);
+        Files.deleteIfExists(bitmapOf(file));
+        fsyncDirectory(file.getParent());
+    }
+
+    static Path bitmapOf(Path file) {
         return file.resolveSibling(file.getFileName() + BITMAP_SUFFIX);
     }
 

@@ -170,6 +170,11 @@ final class FileBlockStore implements BlockStore {
         }
     }
 
+    /** Where content lives; the swarm serves and fetches it in place. */
+    BlockDirectory blocks() {
+        return blocks;
+    }
+
     /** Whether the hashing threads have all ended; for tests. */
     boolean hashingTerminated() {
         return hashExecutor.isTerminated();

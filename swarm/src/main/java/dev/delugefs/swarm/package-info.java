@@ -1,5 +1,6 @@
 /**
- * The data plane: content-addressed storage of file bytes and, later, the BitTorrent runtime.
+ * The data plane: content-addressed storage of file bytes and the BitTorrent runtime ({@link dev.delugefs.swarm.SwarmRuntime})
+ * that serves and fetches it.
  *
  * <p>Content is named by its BitTorrent v1 info-hash ({@link dev.delugefs.swarm.ContentInfo}), so equal
  * bytes are stored once and any node can rebuild the {@code .torrent} from a metadata record alone.
