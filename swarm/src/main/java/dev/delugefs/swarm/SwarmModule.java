@@ -3,6 +3,7 @@ package dev.delugefs.swarm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.util.function.Predicate;
 
@@ -12,6 +13,7 @@ import bt.module.ServiceModule;
 import bt.net.IPeerConnectionFactory;
 import bt.net.SharedSelector;
 import bt.net.SocketChannelConnectionAcceptor;
+import bt.service.IRuntimeLifecycleBinder;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
@@ -36,6 +38,26 @@ final class SwarmModule extends AbstractModule {
     protected void configure() {
         bind(ChunkVerifier.class).toInstance(verifier);
         ServiceModule.extend(binder()).addPeerSourceFactory(peerSources);
+    }
+
+    @Provides
+    @Singleton
+    @PeerConnectionSelector
+    SharedSelector selector(IRuntimeLifecycleBinder lifecycle) {
+        QueuedRegistrationSelector selector;
+        try {
+            selector = new QueuedRegistrationSelector(Selector.open());
+        } catch (IOException e) {
+            throw new UncheckedIOException("opening the peer connection selector", e);
+        }
+        lifecycle.onShutdown("Shutdown selector", () -> {
+            try {
+                selector.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("closing the peer connection selector", e);
+            }
+        });
+        return selector;
     }
 
     @Provides
