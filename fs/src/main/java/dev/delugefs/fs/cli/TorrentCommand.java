@@ -40,7 +40,8 @@ final class TorrentCommand implements Callable<Integer> {
             volumePath = "/" + mount.mountpoint().relativize(real);
         }
         String raw = toRaw(volumePath);
-        Record record = NamespaceStore.readOnly(storage).records().get(raw);
+        NamespaceStore.Snapshot snapshot = NamespaceStore.readOnly(storage);
+        Record record = snapshot.records().get(raw);
         if (record == null || record.type() == Record.Type.DELETED) {
             throw new IOException("no file " + volumePath + " in the volume (a file shows up here once it is closed)");
         }
@@ -49,7 +50,7 @@ final class TorrentCommand implements Callable<Integer> {
         }
         Record.Content content = record.content();
         ContentInfo info = content == null
-                ? ContentInfo.of(0, NamespaceStore.readOnly(storage).volume().pieceLength(), new byte[0])
+                ? ContentInfo.of(0, snapshot.volume().pieceLength(), new byte[0])
                 : ContentInfo.of(record.size(), content.pieceLength(), content.pieces());
         if (content != null && !info.id().equals(content.id())) {
             throw new IOException("the record of " + volumePath + " is damaged: its pieces do not hash to its id");

@@ -53,10 +53,6 @@ public final class NodeNetwork implements Closeable {
             peers = List.copyOf(peers);
             advertise = List.copyOf(advertise);
         }
-
-        public static Settings loopbackOnly() {
-            return new Settings(null, List.of(), null, List.of(), false);
-        }
     }
 
     private final ChannelServer server;

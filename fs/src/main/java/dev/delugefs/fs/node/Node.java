@@ -43,8 +43,6 @@ public final class Node implements Closeable {
 
     /** How a node runs; the defaults suit a user's volume, tests shorten the windows. */
     public record Options(Duration gcRetention, NodeNetwork.Settings network) {
-        public static final Options DEFAULT = new Options(Duration.ofSeconds(60), null);
-
         public Options {
             if (gcRetention.isNegative()) {
                 throw new IllegalArgumentException("the garbage-collection retention must not be negative");
@@ -61,10 +59,6 @@ public final class Node implements Closeable {
         this.blocks = blocks;
         this.vfs = vfs;
         this.housekeeping = housekeeping;
-    }
-
-    public static Node open(Path root, String volumeName) throws IOException {
-        return open(root, volumeName, Options.DEFAULT);
     }
 
     public static Node open(Path root, String volumeName, Options options) throws IOException {
@@ -129,14 +123,6 @@ public final class Node implements Closeable {
         return vfs;
     }
 
-    public VolumeConfig volume() {
-        return store.volume();
-    }
-
-    public Path root() {
-        return root;
-    }
-
     public NodeIdentity identity() {
         return identity;
     }
@@ -157,26 +143,31 @@ public final class Node implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeQuietly(vfs);
-        closeQuietly(store);
-        closeQuietly(blocks);
+        boolean clean = closeQuietly(vfs) & closeQuietly(store) & closeQuietly(blocks);
         try {
             lock.release();
             lock.channel().close();
         } catch (IOException e) {
             log.warn("could not release the lock on {}: {}", root, e.getMessage());
         }
-        log.info("node {} stopped; everything is committed", identity.nodeId());
+        if (clean) {
+            log.info("node {} stopped; everything is committed", identity.nodeId());
+        } else {
+            log.warn("node {} stopped with errors (above); what was not committed stays in the journal", identity.nodeId());
+        }
     }
 
-    private static void closeQuietly(Closeable c) {
+    /** False if closing failed (logged). */
+    private static boolean closeQuietly(Closeable c) {
         if (c == null) {
-            return;
+            return true;
         }
         try {
             c.close();
+            return true;
         } catch (IOException | RuntimeException e) {
             log.error("error while closing {}", c.getClass().getSimpleName(), e);
+            return false;
         }
     }
 }

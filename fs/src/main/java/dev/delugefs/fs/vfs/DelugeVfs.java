@@ -428,11 +428,6 @@ public final class DelugeVfs implements Vfs {
         return ids;
     }
 
-    /** How many files are open, for an unmount that wants to know whether it would cut anybody off. */
-    public int openFileCount() {
-        return openFiles.size();
-    }
-
     // ---- internals ----
 
     private Stat stat(Inode inode) {
