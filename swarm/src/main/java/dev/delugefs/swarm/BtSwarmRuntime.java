@@ -5,10 +5,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -38,6 +43,8 @@ import org.slf4j.LoggerFactory;
 /** {@link SwarmRuntime} on one bt {@link BtRuntime}, tuned as DESIGN §10 measured. */
 final class BtSwarmRuntime implements SwarmRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(BtSwarmRuntime.class);
+    /** How long one torrent may keep the fetch turn while others wait. */
+    private static final Duration TURN_SLICE = Duration.ofMillis(500);
 
     private final BlockDirectory blocks;
     private final BtRuntime runtime;
@@ -49,7 +56,9 @@ final class BtSwarmRuntime implements SwarmRuntime {
     private final ScheduledExecutorService worker;
 
     private final Map<String, Swarm> swarms = new HashMap<>();  // guarded by this
-    private CompletableFuture<?> fetchTurn = CompletableFuture.completedFuture(null);  // guarded by this
+    private final Deque<Swarm> turnQueue = new ArrayDeque<>();  // guarded by this
+    private Swarm active;  // the torrent holding the fetch turn; guarded by this
+    private long turns;  // guarded by this
     private boolean closed;  // guarded by this
 
     private BtSwarmRuntime(BlockDirectory blocks, BtRuntime runtime, ServerSocketChannel server,
@@ -69,7 +78,8 @@ final class BtSwarmRuntime implements SwarmRuntime {
         this.worker = executor;
     }
 
-    static BtSwarmRuntime open(FileBlockStore store, InetAddress address, int port) throws IOException {
+    static BtSwarmRuntime open(FileBlockStore store, InetAddress address, int port, Predicate<InetAddress> admitted)
+            throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.bind(new InetSocketAddress(address, port));
@@ -78,11 +88,10 @@ final class BtSwarmRuntime implements SwarmRuntime {
             ResumingChunkVerifier verifier = new ResumingChunkVerifier(new DefaultChunkVerifier(
                     SHA1Digester.newDigester(config.getHashingBufferSize()), config.getNumOfHashingThreads()));
             MemberPeerSources peerSources = new MemberPeerSources();
-            Predicate<InetAddress> everyone = a -> true;  // membership arrives when the node wires us in
             BtRuntime runtime = BtRuntime.builder(config)
                     .disableStandardExtensions()  // PEX and local discovery: peers come only from callers
                     .disableAutomaticShutdown()
-                    .module(new SwarmModule(server, verifier, peerSources, everyone))
+                    .module(new SwarmModule(server, verifier, peerSources, admitted))
                     .build();
             runtime.startup();
             return new BtSwarmRuntime(store.blocks(), runtime, server, verifier, peerSources);
@@ -100,6 +109,9 @@ final class BtSwarmRuntime implements SwarmRuntime {
         config.setMaxSimultaneouslyAssignedPieces(32);
         config.setTransferBlockSize(64 * 1024);
         config.setMaxMessageProcessingInterval(Duration.ofMillis(1));
+        // an assignment made while its torrent had no fetch turn holds no pieces and is only replaced once
+        // it times out; the default 5 s made every turn idle (DESIGN §10 measured 250–500 ms as best)
+        config.setMaxPieceReceivingTime(Duration.ofMillis(300));
         config.setMseDisabled(true);  // 2–4 s per connection, and our peers are members
         config.setNetworkBufferSize(256 * 1024);  // 1 MiB per connection exhausted direct memory
         config.setUnreachablePeerBanDuration(Duration.ofSeconds(10));  // 30 min banned a restarted seeder
@@ -132,23 +144,86 @@ final class BtSwarmRuntime implements SwarmRuntime {
     @Override
     public CompletableFuture<ContentInfo> fetch(ContentInfo content, List<InetSocketAddress> peers,
                                                 Duration timeout) {
-        CompletableFuture<ContentInfo> result = new CompletableFuture<>();
+        return fetchRange(content, 0, Math.max(1, content.length()), 0, peers, timeout)
+                .thenApply(ignored -> content);
+    }
+
+    @Override
+    public CompletableFuture<Void> fetchRange(ContentInfo content, long offset, long length, long readAhead,
+                                              List<InetSocketAddress> peers, Duration timeout) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
         peerSources.add(torrentId(content), peers);
-        synchronized (this) {
-            if (closed) {
-                result.completeExceptionally(new IOException("swarm runtime is closed"));
-                return result;
+        Waiter waiter;
+        try {
+            synchronized (this) {
+                if (closed) {
+                    throw new IOException("swarm runtime is closed");
+                }
+                if (blocks.hasComplete(content.id())) {
+                    result.complete(null);
+                    return result;
+                }
+                if (content.length() == 0) {
+                    installEmpty(content);
+                    result.complete(null);
+                    return result;
+                }
+                Swarm swarm = swarmFor(content);
+                long end = Math.min(content.length(), offset + Math.max(1, length));
+                int from = (int) Math.min(content.pieceCount() - 1, Math.max(0, offset) / content.pieceLength());
+                int to = (int) ((end - 1) / content.pieceLength()) + 1;
+                int aheadTo = (int) Math.min(content.pieceCount(),
+                        (Math.min(content.length(), end + Math.max(0, readAhead)) - 1) / content.pieceLength() + 1);
+                BitSet verified = swarm.unit.bitmap().verified();
+                swarm.selector.want(from, aheadTo);
+                if (swarm.complete.get() || covers(verified, from, to)) {
+                    if (swarm.selector.retainMissing(verified)) {
+                        requestTurn(swarm);  // reading ahead
+                    }
+                    result.complete(null);
+                    return result;
+                }
+                waiter = new Waiter(from, to, result);
+                swarm.waiters.add(waiter);
+                updateUrgent(swarm);
+                requestTurn(swarm);
             }
-            if (blocks.hasComplete(content.id())) {
-                result.complete(content);
-                return result;
-            }
-            CompletableFuture<?> previous = fetchTurn;
-            fetchTurn = result.handle((value, failure) -> null);
-            previous.thenRunAsync(() -> startFetch(content, result), worker);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not start fetching {}", content.id(), e);
+            result.completeExceptionally(e);
+            return result;
         }
-        worker.schedule(() -> timeOut(content, result, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        worker.schedule(() -> timeOut(content, waiter, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
         return result;
+    }
+
+    @Override
+    public ContentReader openFetched(ContentInfo content) throws IOException {
+        Path file = blocks.pathOf(content.id());
+        synchronized (this) {
+            if (!blocks.hasComplete(content.id()) && !swarms.containsKey(content.id())) {
+                throw new NoSuchFileException(file.toString(), null, "content is not being fetched here");
+            }
+        }
+        return FileContentReader.open(file);
+    }
+
+    @Override
+    public synchronized List<Transfer> transfers() {
+        List<Transfer> transfers = new ArrayList<>();
+        for (Swarm swarm : swarms.values()) {
+            PieceBitmap bitmap = swarm.unit.bitmap();
+            if (bitmap != null && !swarm.complete.get()) {
+                transfers.add(new Transfer(swarm.content.id(), swarm.content.length(), bitmap.verifiedCount(),
+                        swarm.content.pieceCount(), swarm == active, swarm.waiters.size()));
+            }
+        }
+        return transfers;
+    }
+
+    @Override
+    public synchronized int torrents() {
+        return swarms.size();
     }
 
     @Override
@@ -158,7 +233,7 @@ final class BtSwarmRuntime implements SwarmRuntime {
 
     @Override
     public void close() throws IOException {
-        List<CompletableFuture<ContentInfo>> waiting = new ArrayList<>();
+        List<CompletableFuture<Void>> waiting = new ArrayList<>();
         List<Swarm> all;
         synchronized (this) {
             if (closed) {
@@ -167,9 +242,8 @@ final class BtSwarmRuntime implements SwarmRuntime {
             closed = true;
             all = List.copyOf(swarms.values());
             for (Swarm swarm : all) {
-                if (swarm.waiter != null) {
-                    waiting.add(swarm.waiter);
-                }
+                swarm.waiters.forEach(w -> waiting.add(w.future));
+                swarm.waiters.clear();
             }
         }
         try {
@@ -196,42 +270,111 @@ final class BtSwarmRuntime implements SwarmRuntime {
         }
     }
 
-    private void startFetch(ContentInfo content, CompletableFuture<ContentInfo> result) {
-        boolean alreadyComplete;
-        try {
-            synchronized (this) {
-                if (result.isDone() || closed) {
-                    return;  // timed out while it waited for its turn, or closed
-                }
-                alreadyComplete = blocks.hasComplete(content.id());
-                if (!alreadyComplete && content.length() == 0) {
-                    installEmpty(content);
-                    alreadyComplete = true;
-                }
-                if (!alreadyComplete) {
-                    Swarm swarm = swarms.get(content.id());
-                    if (swarm == null) {
-                        Path file = blocks.pathOf(content.id());
-                        Files.createDirectories(file.getParent());
-                        BlockUnit unit = BlockUnit.partial(content.id(), file, content.length(), content.pieceCount());
-                        swarm = start(content, unit);
-                        swarms.put(content.id(), swarm);
-                    }
-                    alreadyComplete = swarm.complete.get() && blocks.hasComplete(content.id());
-                    if (!alreadyComplete) {
-                        swarm.waiter = result;
-                        swarm.selector.resume();
+    /** The torrent of content being fetched, started (paused) on first use. Called holding the lock. */
+    private Swarm swarmFor(ContentInfo content) throws IOException {
+        Swarm swarm = swarms.get(content.id());
+        if (swarm == null) {
+            Path file = blocks.pathOf(content.id());
+            Files.createDirectories(file.getParent());
+            BlockUnit unit = BlockUnit.partial(content.id(), file, content.length(), content.pieceCount());
+            swarm = start(content, unit);
+            swarms.put(content.id(), swarm);
+        } else if (swarm.unit.bitmap() == null) {
+            throw new IllegalStateException(content.id() + " is seeded, so it is complete");
+        }
+        return swarm;
+    }
+
+    private static boolean covers(BitSet verified, int from, int to) {
+        int missing = verified.nextClearBit(from);
+        return missing >= to;
+    }
+
+    /** The urgent pieces are those that waiting reads need. Called holding the lock. */
+    private static void updateUrgent(Swarm swarm) {
+        BitSet urgent = new BitSet();
+        for (Waiter waiter : swarm.waiters) {
+            urgent.set(waiter.from, waiter.to);
+        }
+        swarm.selector.setUrgent(urgent);
+    }
+
+    /*
+     * The fetch turn. Only the torrent holding it downloads: bt's runtime-wide BufferedPieceRegistry keys
+     * received blocks by piece index and offset alone, so two torrents downloading at once take each
+     * other's blocks (DESIGN §10). The turn rotates among the torrents that want pieces: it passes on when
+     * the holder has all it wanted, when only read-ahead is left and someone waits, or after a time slice,
+     * so that a read of one file waits for at most a slice of another's transfer.
+     */
+
+    /** Called holding the lock. */
+    private void requestTurn(Swarm swarm) {
+        if (active == null) {
+            activate(swarm);
+        } else if (active != swarm && !turnQueue.contains(swarm)) {
+            turnQueue.add(swarm);
+        }
+    }
+
+    /** Called holding the lock. */
+    private void activate(Swarm swarm) {
+        active = swarm;
+        long turn = ++turns;
+        LOG.debug("fetch turn {} to {} ({} more want it)", turn, swarm.content.id(), turnQueue.size());
+        swarm.selector.activate();
+        worker.execute(() -> runtime.service(IPeerRegistry.class).triggerPeerCollection(torrentId(swarm.content)));
+        worker.schedule(() -> endSlice(turn), TURN_SLICE.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Passes the turn on; the holder queues again if it still wants pieces. Called holding the lock. */
+    private void passTurn() {
+        Swarm current = active;
+        active = null;
+        if (current != null) {
+            current.selector.deactivate();
+            if (current.selector.retainMissing(current.unit.bitmap().verified()) && !current.complete.get()) {
+                turnQueue.add(current);
+            }
+        }
+        Swarm next = turnQueue.poll();
+        if (next != null) {
+            activate(next);
+        }
+    }
+
+    private synchronized void endSlice(long turn) {
+        if (!closed && turn == turns && active != null && !turnQueue.isEmpty()) {
+            passTurn();
+        } else if (!closed && turn == turns && active != null) {
+            long again = turns;
+            worker.schedule(() -> endSlice(again), TURN_SLICE.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void timeOut(ContentInfo content, Waiter waiter, Duration timeout) {
+        if (waiter.future.isDone()) {
+            return;
+        }
+        int verified = 0;
+        synchronized (this) {
+            Swarm swarm = swarms.get(content.id());
+            if (swarm != null && swarm.waiters.remove(waiter)) {
+                verified = swarm.unit.bitmap().verifiedCount();
+                updateUrgent(swarm);
+                if (swarm.waiters.isEmpty()) {
+                    // nobody reads it now: stop fetching rather than hold the turn for read-ahead
+                    swarm.selector.forget();
+                    turnQueue.remove(swarm);
+                    if (active == swarm) {
+                        passTurn();
                     }
                 }
             }
-            if (alreadyComplete) {
-                result.complete(content);
-            } else {
-                runtime.service(IPeerRegistry.class).triggerPeerCollection(torrentId(content));
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("could not start fetching {}", content.id(), e);
-            result.completeExceptionally(e);
+        }
+        String message = "fetching " + content.id() + ": " + verified + " of " + content.pieceCount()
+                + " pieces after " + timeout.toMillis() + " ms (" + verifier.hashFailures() + " hash failures so far)";
+        if (waiter.future.completeExceptionally(new TimeoutException(message))) {
+            LOG.warn(message);
         }
     }
 
@@ -242,31 +385,11 @@ final class BtSwarmRuntime implements SwarmRuntime {
         blocks.completeFetched(content.id());
     }
 
-    private void timeOut(ContentInfo content, CompletableFuture<ContentInfo> result, Duration timeout) {
-        if (result.isDone()) {
-            return;
-        }
-        int verified = 0;
-        synchronized (this) {
-            Swarm swarm = swarms.get(content.id());
-            if (swarm != null && swarm.waiter == result) {
-                swarm.waiter = null;
-                swarm.selector.pause();
-                verified = swarm.unit.bitmap().verifiedCount();
-            }
-        }
-        String message = "fetching " + content.id() + ": " + verified + " of " + content.pieceCount()
-                + " pieces after " + timeout.toMillis() + " ms (" + verifier.hashFailures() + " hash failures so far)";
-        if (result.completeExceptionally(new TimeoutException(message))) {
-            LOG.warn(message);
-        }
-    }
-
     private Swarm start(ContentInfo content, BlockUnit unit) throws IOException {
         TorrentId torrentId = torrentId(content);
         Torrent torrent = runtime.service(IMetadataService.class)
                 .fromByteArray(TorrentFile.encode(content, Instant.EPOCH));
-        PausableSelector selector = new PausableSelector();
+        WantedPieceSelector selector = new WantedPieceSelector();
         Swarm swarm = new Swarm(content, unit, selector);
         if (unit.bitmap() != null) {
             runtime.getEventSource().onPieceVerified(torrentId, event -> pieceVerified(swarm, event.getPieceIndex()));
@@ -280,7 +403,7 @@ final class BtSwarmRuntime implements SwarmRuntime {
         return swarm;
     }
 
-    /** On a bt thread: records the piece, and hands completion to our own thread. */
+    /** On a bt thread: records the piece, and hands the rest to our own thread. */
     private void pieceVerified(Swarm swarm, int piece) {
         PieceBitmap bitmap = swarm.unit.bitmap();
         try {
@@ -288,30 +411,45 @@ final class BtSwarmRuntime implements SwarmRuntime {
         } catch (IOException e) {
             LOG.warn("could not record piece {} of {} in its bitmap", piece, swarm.content.id(), e);
         }
-        if (bitmap.isComplete() && swarm.complete.compareAndSet(false, true)) {
-            worker.execute(() -> complete(swarm));
-        }
+        worker.execute(() -> settle(swarm));
     }
 
-    private void complete(Swarm swarm) {
-        CompletableFuture<ContentInfo> waiter;
+    /** Completes the reads a verified piece satisfied, and moves the fetch turn on. */
+    private void settle(Swarm swarm) {
         IOException failure = null;
-        try {
-            swarm.unit.force();
-            blocks.completeFetched(swarm.content.id());
-        } catch (IOException e) {
-            failure = e;
-            LOG.warn("could not complete fetched content {}", swarm.content.id(), e);
+        if (swarm.unit.bitmap().isComplete() && swarm.complete.compareAndSet(false, true)) {
+            try {
+                swarm.unit.force();
+                blocks.completeFetched(swarm.content.id());
+            } catch (IOException e) {
+                failure = e;
+                LOG.warn("could not complete fetched content {}", swarm.content.id(), e);
+            }
         }
+        List<Waiter> done = new ArrayList<>();
         synchronized (this) {
-            waiter = swarm.waiter;
-            swarm.waiter = null;
+            BitSet verified = swarm.unit.bitmap().verified();
+            boolean complete = swarm.complete.get();
+            for (Iterator<Waiter> it = swarm.waiters.iterator(); it.hasNext(); ) {
+                Waiter waiter = it.next();
+                if (complete || covers(verified, waiter.from, waiter.to)) {
+                    done.add(waiter);
+                    it.remove();
+                }
+            }
+            boolean wantsMore = swarm.selector.retainMissing(verified) && !complete;
+            updateUrgent(swarm);
+            if (active == swarm && (!wantsMore || (swarm.waiters.isEmpty() && !turnQueue.isEmpty()))) {
+                passTurn();
+            } else if (!wantsMore) {
+                turnQueue.remove(swarm);
+            }
         }
-        if (waiter != null) {
+        for (Waiter waiter : done) {
             if (failure == null) {
-                waiter.complete(swarm.content);
+                waiter.future.complete(null);
             } else {
-                waiter.completeExceptionally(failure);
+                waiter.future.completeExceptionally(failure);
             }
         }
     }
@@ -326,16 +464,20 @@ final class BtSwarmRuntime implements SwarmRuntime {
         return TorrentId.fromBytes(HexFormat.of().parseHex(content.id()));
     }
 
+    /** A read waiting for pieces {@code from} to {@code to} (exclusive). */
+    private record Waiter(int from, int to, CompletableFuture<Void> future) {
+    }
+
     /** One torrent of this runtime; never stopped while the runtime runs (bt #146), only paused. */
     private static final class Swarm {
         final ContentInfo content;
         final BlockUnit unit;
-        final PausableSelector selector;
+        final WantedPieceSelector selector;
         final AtomicBoolean complete = new AtomicBoolean();
+        final List<Waiter> waiters = new ArrayList<>();  // guarded by the runtime
         BtClient client;
-        CompletableFuture<ContentInfo> waiter;  // guarded by the runtime
 
-        Swarm(ContentInfo content, BlockUnit unit, PausableSelector selector) {
+        Swarm(ContentInfo content, BlockUnit unit, WantedPieceSelector selector) {
             this.content = content;
             this.unit = unit;
             this.selector = selector;

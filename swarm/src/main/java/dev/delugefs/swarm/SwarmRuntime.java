@@ -7,15 +7,17 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * The node's one BitTorrent runtime: it serves content of a {@link BlockStore} and fetches content into
  * it. Peers are only those callers name; there are no trackers, DHT, PEX or local discovery.
  *
- * <p>One fetch downloads at a time; later ones wait their turn (their timeout runs while they wait).
- * bt keeps received blocks in a runtime-wide registry keyed by piece index and offset only, so two
- * torrents downloading at once in one runtime take each other's blocks and fail their hashes
- * (DESIGN §10).
+ * <p>One torrent downloads at a time, and the turn rotates among those that want pieces every half
+ * second or sooner: bt keeps received blocks in a runtime-wide registry keyed by piece index and offset
+ * only, so two torrents downloading at once in one runtime take each other's blocks and fail their
+ * hashes (DESIGN §10). Reads of several files therefore share the download, none waits for a whole
+ * other file.
  */
 public interface SwarmRuntime extends Closeable {
 
@@ -26,7 +28,16 @@ public interface SwarmRuntime extends Closeable {
      * @throws java.net.BindException if the port is taken
      */
     static SwarmRuntime open(BlockStore store, InetAddress address, int port) throws IOException {
-        return BtSwarmRuntime.open((FileBlockStore) store, address, port);
+        return open(store, address, port, remote -> true);
+    }
+
+    /**
+     * As {@link #open(BlockStore, InetAddress, int)}, refusing incoming connections from addresses
+     * {@code admitted} rejects (asked once per connection, on bt's selector thread: keep it cheap).
+     */
+    static SwarmRuntime open(BlockStore store, InetAddress address, int port, Predicate<InetAddress> admitted)
+            throws IOException {
+        return BtSwarmRuntime.open((FileBlockStore) store, address, port, admitted);
     }
 
     /** Where peers reach this runtime, with the port actually bound. */
@@ -46,6 +57,35 @@ public interface SwarmRuntime extends Closeable {
      * Pieces verified by then stay, with their bitmap; a later fetch resumes from them.
      */
     CompletableFuture<ContentInfo> fetch(ContentInfo content, List<InetSocketAddress> peers, Duration timeout);
+
+    /**
+     * Fetches the pieces covering {@code length} bytes from {@code offset} before any other piece of the
+     * content, and the pieces of the next {@code readAhead} bytes after them. The result completes once
+     * the covered pieces are verified in the store (see {@link #openFetched}), or fails with
+     * {@link java.util.concurrent.TimeoutException} after {@code timeout}; when no read waits any more,
+     * the read-ahead stops too.
+     */
+    CompletableFuture<Void> fetchRange(ContentInfo content, long offset, long length, long readAhead,
+                                       List<InetSocketAddress> peers, Duration timeout);
+
+    /**
+     * Reads the local copy of content that is stored complete or being fetched; only the ranges a
+     * {@link #fetchRange} completed for hold the content's bytes.
+     *
+     * @throws java.nio.file.NoSuchFileException if the content is neither stored nor being fetched here
+     */
+    ContentReader openFetched(ContentInfo content) throws IOException;
+
+    /** Content being fetched and not yet complete. */
+    List<Transfer> transfers();
+
+    /** Torrents this runtime serves or fetches. */
+    int torrents();
+
+    /** One content being fetched: how far it is, whether it downloads now, and how many reads wait on it. */
+    record Transfer(String contentId, long length, int piecesVerified, int pieceCount, boolean downloading,
+                    int waitingReads) {
+    }
 
     /** Pieces received from peers whose SHA-1 did not match, since this runtime started. */
     long hashFailures();

@@ -122,6 +122,116 @@ class SwarmRuntimeTest {
         }
     }
 
+    @Test
+    void rangeFetchBringsTheRangeReadableFirst() throws Exception {
+        try (BlockStore storeA = BlockStore.open(dir.resolve("a"));
+             BlockStore storeB = BlockStore.open(dir.resolve("b"));
+             SwarmRuntime a = SwarmRuntime.open(storeA, LOOPBACK, 0);
+             SwarmRuntime b = SwarmRuntime.open(storeB, LOOPBACK, 0)) {
+            ContentInfo content = seal(storeA, 24 * MIB + 5, 256 * KIB, 6);
+            a.seed(content);
+            byte[] all = readAll(storeA, content);
+            long offset = 17 * MIB + 12345;
+            int length = 300 * KIB;
+            b.fetchRange(content, offset, length, 0, List.of(a.localAddress()), Duration.ofSeconds(30))
+                    .get(40, TimeUnit.SECONDS);
+            try (ContentReader reader = b.openFetched(content)) {
+                ByteBuffer got = ByteBuffer.allocate(length);
+                reader.read(got, offset);
+                assertThat(got.array()).isEqualTo(java.util.Arrays.copyOfRange(all, (int) offset, (int) offset + length));
+            }
+            // only what a read asked for is fetched: not the whole content
+            assertThat(storeB.has(content.id())).isFalse();
+            assertThat(b.transfers()).singleElement().satisfies(t -> {
+                assertThat(t.piecesVerified()).isBetween(2, 8);
+                assertThat(t.pieceCount()).isEqualTo(content.pieceCount());
+            });
+            // the last byte, read ahead to the end, and then the rest
+            b.fetchRange(content, content.length() - 1, 1, MIB, List.of(), Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
+            b.fetch(content, List.of(), Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
+            assertThat(readAll(storeB, content)).isEqualTo(all);
+            assertThat(b.transfers()).isEmpty();
+            assertThat(b.hashFailures()).isZero();
+        }
+    }
+
+    @Test
+    void readsOfManyContentsAtOnceAllCompleteWithoutHashFailures() throws Exception {
+        try (BlockStore storeA = BlockStore.open(dir.resolve("a"));
+             BlockStore storeB = BlockStore.open(dir.resolve("b"));
+             SwarmRuntime a = SwarmRuntime.open(storeA, LOOPBACK, 0);
+             SwarmRuntime b = SwarmRuntime.open(storeB, LOOPBACK, 0)) {
+            List<ContentInfo> contents = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                // same piece indices in every content: the registry collision would show as hash failures
+                ContentInfo content = seal(storeA, (i % 3 == 0 ? 6 * MIB : MIB) + i, 256 * KIB, 100 + i);
+                a.seed(content);
+                contents.add(content);
+            }
+            List<java.util.concurrent.CompletableFuture<ContentInfo>> fetches = new java.util.ArrayList<>();
+            for (ContentInfo content : contents) {
+                fetches.add(b.fetch(content, List.of(a.localAddress()), Duration.ofSeconds(60)));
+            }
+            for (int i = 0; i < contents.size(); i++) {
+                assertThat(fetches.get(i).get(90, TimeUnit.SECONDS)).isEqualTo(contents.get(i));
+                assertThat(readAll(storeB, contents.get(i))).isEqualTo(readAll(storeA, contents.get(i)));
+            }
+            assertThat(b.hashFailures()).isZero();
+        }
+    }
+
+    @Test
+    void connectionsFromAddressesNotAdmittedAreRefused() throws Exception {
+        InetAddress other = InetAddress.getByName("127.0.0.2");
+        try (BlockStore storeA = BlockStore.open(dir.resolve("a"));
+             SwarmRuntime a = SwarmRuntime.open(storeA, LOOPBACK, 0, remote -> remote.equals(LOOPBACK))) {
+            ContentInfo content = seal(storeA, MIB, 256 * KIB, 7);
+            a.seed(content);
+            assertThat(handshakeAnswered(a.localAddress(), LOOPBACK, content)).isTrue();
+            assertThat(handshakeAnswered(a.localAddress(), other, content)).isFalse();
+        }
+    }
+
+    /** Sends a BitTorrent handshake from {@code source}; true if the peer answered with one. */
+    private static boolean handshakeAnswered(InetSocketAddress peer, InetAddress source, ContentInfo content)
+            throws IOException {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.bind(new InetSocketAddress(source, 0));
+            socket.connect(peer, 5000);
+            socket.setSoTimeout(5000);
+            java.io.ByteArrayOutputStream hello = new java.io.ByteArrayOutputStream();
+            hello.write(19);
+            hello.write("BitTorrent protocol".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            hello.write(new byte[8]);
+            hello.write(java.util.HexFormat.of().parseHex(content.id()));
+            byte[] peerId = new byte[20];
+            new Random(9).nextBytes(peerId);
+            hello.write(peerId);
+            socket.getOutputStream().write(hello.toByteArray());
+            byte[] answer = new byte[68];
+            int got = 0;
+            try {
+                int n;
+                while (got < answer.length && (n = socket.getInputStream().read(answer, got, answer.length - got)) > 0) {
+                    got += n;
+                }
+            } catch (java.net.SocketException | java.net.SocketTimeoutException e) {
+                return false;
+            }
+            return got == answer.length && answer[0] == 19;
+        }
+    }
+
+    private static byte[] readAll(BlockStore store, ContentInfo content) throws IOException {
+        try (ContentReader reader = store.open(content.id())) {
+            ByteBuffer all = ByteBuffer.allocate((int) content.length());
+            while (all.hasRemaining() && reader.read(all, all.position()) > 0) {
+                // positional reads until full
+            }
+            return all.array();
+        }
+    }
+
     private static ContentInfo seal(BlockStore store, int length, int pieceLength, long seed) throws IOException {
         byte[] bytes = new byte[length];
         new Random(seed).nextBytes(bytes);
