@@ -209,6 +209,24 @@ final class BtSwarmRuntime implements SwarmRuntime {
     }
 
     @Override
+    public boolean hasRange(ContentInfo content, long offset, long length) {
+        if (blocks.hasComplete(content.id())) {
+            return true;
+        }
+        Swarm swarm;
+        synchronized (this) {
+            swarm = swarms.get(content.id());
+        }
+        if (swarm == null || swarm.unit.bitmap() == null) {
+            return false;
+        }
+        long end = Math.min(content.length(), offset + Math.max(1, length));
+        int from = (int) (Math.max(0, offset) / content.pieceLength());
+        int to = (int) ((end - 1) / content.pieceLength()) + 1;
+        return covers(swarm.unit.bitmap().verified(), from, to);
+    }
+
+    @Override
     public synchronized List<Transfer> transfers() {
         List<Transfer> transfers = new ArrayList<>();
         for (Swarm swarm : swarms.values()) {

@@ -76,6 +76,9 @@ public interface SwarmRuntime extends Closeable {
      */
     ContentReader openFetched(ContentInfo content) throws IOException;
 
+    /** Whether the pieces covering {@code length} bytes from {@code offset} are verified here. */
+    boolean hasRange(ContentInfo content, long offset, long length);
+
     /** Content being fetched and not yet complete. */
     List<Transfer> transfers();
 

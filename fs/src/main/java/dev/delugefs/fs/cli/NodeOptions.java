@@ -40,6 +40,15 @@ final class NodeOptions {
     @Option(names = "--no-mdns", description = "Do not announce or look for peers by mDNS.")
     boolean noMdns;
 
+    @Option(names = "--bt-port", paramLabel = "PORT",
+            description = "BitTorrent port (default: the one used last time, else a free one; kept in channel.json).")
+    Integer btPort;
+
+    @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long a read of data held by other nodes may wait before it fails with EIO "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long readTimeoutSeconds;
+
     Node.Options toOptions() {
         if (gcRetentionSeconds < 0) {
             throw new IllegalArgumentException("--gc-retention must not be negative: " + gcRetentionSeconds);
@@ -55,13 +64,21 @@ final class NodeOptions {
                 throw new IllegalArgumentException("--bind needs an IPv4 address (mDNS on IPv6 was invisible): " + bind);
             }
         }
+        if (readTimeoutSeconds <= 0) {
+            throw new IllegalArgumentException("--read-timeout must be positive: " + readTimeoutSeconds);
+        }
+        if (btPort != null && (btPort < 0 || btPort > 65535)) {
+            throw new IllegalArgumentException("--bt-port must be 0..65535: " + btPort);
+        }
         boolean mdns = !noMdns && !"off".equalsIgnoreCase(System.getenv(MDNS_ENV));
         NodeNetwork.Settings network = new NodeNetwork.Settings(
                 listen == null ? null : HostPort.parse(listen),
                 peers.stream().map(HostPort::parse).toList(),
                 bindAddress,
                 advertise.stream().map(HostPort::parse).toList(),
-                mdns);
+                mdns,
+                btPort,
+                Duration.ofSeconds(readTimeoutSeconds));
         return new Node.Options(Duration.ofSeconds(gcRetentionSeconds), network);
     }
 }

@@ -14,10 +14,12 @@ import java.util.List;
 
 /**
  * Where a node's channel listens and what it tells others, kept in ROOT/channel.json so the port stays
- * the same across restarts: join tokens and static --peer lists name it.
+ * the same across restarts: join tokens and static --peer lists name it. The BitTorrent port is kept
+ * too, so that a firewall rule for it keeps working.
  */
 public record ChannelSettings(@JsonProperty("listen") String listen,
-                              @JsonProperty("advertise") List<String> advertise) {
+                              @JsonProperty("advertise") List<String> advertise,
+                              @JsonProperty("btPort") Integer btPort) {
     public static final String FILE_NAME = "channel.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -25,6 +27,9 @@ public record ChannelSettings(@JsonProperty("listen") String listen,
         HostPort.parse(listen);
         advertise = advertise == null ? List.of() : List.copyOf(advertise);
         advertise.forEach(HostPort::parse);
+        if (btPort != null && (btPort < 0 || btPort > 65535)) {
+            throw new IllegalArgumentException("btPort out of range: " + btPort);
+        }
     }
 
     public HostPort listenAddress() {
@@ -38,7 +43,7 @@ public record ChannelSettings(@JsonProperty("listen") String listen,
     /** A free port now, on all interfaces; it is kept from then on. */
     public static ChannelSettings fresh() throws IOException {
         try (ServerSocket probe = new ServerSocket(0)) {
-            return new ChannelSettings("0.0.0.0:" + probe.getLocalPort(), List.of());
+            return new ChannelSettings("0.0.0.0:" + probe.getLocalPort(), List.of(), null);
         }
     }
 

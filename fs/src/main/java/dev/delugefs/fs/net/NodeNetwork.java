@@ -48,10 +48,16 @@ public final class NodeNetwork implements Closeable {
 
     /** The node's network flags. */
     public record Settings(HostPort listen, List<HostPort> peers, InetAddress bind, List<HostPort> advertise,
-                           boolean mdns) {
+                           boolean mdns, Integer btPort, Duration readTimeout) {
         public Settings {
             peers = List.copyOf(peers);
             advertise = List.copyOf(advertise);
+            if (btPort != null && (btPort < 0 || btPort > 65535)) {
+                throw new IllegalArgumentException("--bt-port must be 0..65535: " + btPort);
+            }
+            if (readTimeout.isNegative() || readTimeout.isZero()) {
+                throw new IllegalArgumentException("the read timeout must be positive");
+            }
         }
     }
 
@@ -62,6 +68,8 @@ public final class NodeNetwork implements Closeable {
     private final VolumeSync sync;
     private final AuthorizedKeys members;
     private final Map<String, PeerSession> sessions = new ConcurrentHashMap<>();
+    private final PeerTable peerTable = new PeerTable();
+    private volatile NodeSwarm swarm;
 
     private NodeNetwork(ChannelServer server, ChannelClient client, Membership membership, MdnsDiscovery mdns,
                         VolumeSync sync, AuthorizedKeys members) {
@@ -87,14 +95,26 @@ public final class NodeNetwork implements Closeable {
                 .start();
         List<HostPort> advertise = settings.advertise().isEmpty() && saved != null && settings.listen() == null
                 ? saved.advertiseAddresses() : settings.advertise();
-        new ChannelSettings(listen.host() + ":" + server.port(),
-                advertise.stream().map(HostPort::toString).toList()).save(root);
-        List<HostPort> reachable = JoinSecret.reachableAddresses(ChannelSettings.load(root));
+        Integer savedBtPort = saved == null ? null : saved.btPort();
+        ChannelSettings channel = new ChannelSettings(listen.host() + ":" + server.port(),
+                advertise.stream().map(HostPort::toString).toList(), savedBtPort);
+        channel.save(root);
+        List<HostPort> reachable = JoinSecret.reachableAddresses(channel);
+        NodeNetwork[] holder = new NodeNetwork[1];
+        Directory directory = new Directory(holder);
+        NodeSwarm swarm;
+        try {
+            swarm = startSwarm(blocks, listen, settings, savedBtPort, directory, server);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        new ChannelSettings(channel.listen(), channel.advertise(), swarm.port()).save(root);
 
         ChannelClient client = ChannelClient.start(keys);
         server.register(JoinHandler.COMMAND, new JoinHandler(store, identity.nodeId()));
         StorageCommands.register(server, blocks, Files.getFileStore(root));
-        PeerInfo self = new PeerInfo(identity.nodeId(), identity.volumeId(), reachable, 0, hostId(),
+        PeerInfo self = new PeerInfo(identity.nodeId(), identity.volumeId(), reachable, swarm.port(), hostId(),
                 headOf(store), 0, Instant.now());
         Hello.register(server, () -> self.withState(headOf(store), freeBytes(root)).seenAt(Instant.now()));
 
@@ -110,21 +130,25 @@ public final class NodeNetwork implements Closeable {
             mdns = MdnsDiscovery.start(bind, store.volume().name(), self);
             sources.add(mdns);
         }
-        NodeNetwork[] holder = new NodeNetwork[1];
         CompositeMembership membership = CompositeMembership.start(sources,
                 Hello.probe(peer -> holder[0].session(peer), PROBE_TIMEOUT), PROBE_INTERVAL);
-        VolumeSync sync = new VolumeSync(store, identity.nodeId(), new Directory(membership, holder), SWEEP_INTERVAL);
+        VolumeSync sync = new VolumeSync(store, identity.nodeId(), directory, SWEEP_INTERVAL);
         NodeNetwork network = new NodeNetwork(server, client, membership, mdns, sync, members);
+        network.swarm = swarm;
         holder[0] = network;
+        server.register(StatusCommand.NAME, new StatusCommand(identity, store, network.peerTable, swarm,
+                Files.getFileStore(root)));
         membership.addListener(new MembershipListener() {
             @Override
             public void peerUp(PeerInfo peer) {
+                network.peerTable.up(peer);
                 log.info("peer {} is up at {}", peer.shortId(), peer.addresses());
                 sync.pullSoon(peer.nodeId());
             }
 
             @Override
             public void peerChanged(PeerInfo peer) {
+                network.peerTable.up(peer);
                 if (!peer.head().isEmpty()) {
                     sync.pullSoon(peer.nodeId());
                 }
@@ -132,6 +156,7 @@ public final class NodeNetwork implements Closeable {
 
             @Override
             public void peerDown(PeerInfo peer) {
+                network.peerTable.down(peer);
                 log.info("peer {} is down", peer.shortId());
                 PeerSession gone = network.sessions.remove(peer.nodeId());
                 closeQuietly(gone);
@@ -151,6 +176,38 @@ public final class NodeNetwork implements Closeable {
         return server.port();
     }
 
+    /** The data plane: reads of content other nodes hold. */
+    public NodeSwarm swarm() {
+        return swarm;
+    }
+
+    /**
+     * The runtime listens on the channel's host, on --bt-port, else on the port it had last time, else on
+     * a free one. A remembered port that is taken now is given up for a free one; a given one is not.
+     */
+    private static NodeSwarm startSwarm(BlockStore blocks, HostPort listen, Settings settings, Integer savedBtPort,
+                                        Directory directory, ChannelServer server) throws IOException {
+        InetAddress address = InetAddress.getByName(listen.host());
+        java.util.function.Supplier<java.util.Set<InetAddress>> members = () -> directory.memberAddresses();
+        if (settings.btPort() != null) {
+            try {
+                return NodeSwarm.start(blocks, address, settings.btPort(), directory, members, settings.readTimeout(),
+                        server);
+            } catch (java.net.BindException e) {
+                throw new IOException("--bt-port " + settings.btPort() + " on " + address.getHostAddress()
+                        + " is taken: " + e.getMessage(), e);
+            }
+        }
+        if (savedBtPort != null && savedBtPort != 0) {
+            try {
+                return NodeSwarm.start(blocks, address, savedBtPort, directory, members, settings.readTimeout(), server);
+            } catch (java.net.BindException e) {
+                log.warn("BitTorrent port {} is taken now; taking a free one", savedBtPort);
+            }
+        }
+        return NodeSwarm.start(blocks, address, 0, directory, members, settings.readTimeout(), server);
+    }
+
     private PeerSession session(PeerInfo peer) {
         return sessions.compute(peer.nodeId(), (id, existing) -> {
             if (existing != null) {
@@ -160,27 +217,49 @@ public final class NodeNetwork implements Closeable {
         });
     }
 
+    /** The peers that are up, through the network once it is built (before that: none). */
     private static final class Directory implements PeerDirectory {
-        private final Membership membership;
         private final NodeNetwork[] network;
 
-        Directory(Membership membership, NodeNetwork[] network) {
-            this.membership = membership;
+        Directory(NodeNetwork[] network) {
             this.network = network;
         }
 
         @Override
         public List<PeerLink> peers() {
+            NodeNetwork net = network[0];
             List<PeerLink> links = new ArrayList<>();
-            for (PeerInfo peer : membership.peers()) {
-                links.add(new PeerLink(peer.nodeId(), network[0].session(peer)));
+            if (net != null) {
+                for (PeerInfo peer : net.membership.peers()) {
+                    links.add(new PeerLink(peer.nodeId(), net.session(peer)));
+                }
             }
             return links;
         }
 
         @Override
         public Optional<PeerLink> peer(String nodeId) {
-            return membership.peer(nodeId).map(p -> new PeerLink(p.nodeId(), network[0].session(p)));
+            NodeNetwork net = network[0];
+            return net == null ? Optional.empty()
+                    : net.membership.peer(nodeId).map(p -> new PeerLink(p.nodeId(), net.session(p)));
+        }
+
+        /** Addresses of the peers that are up, for the BitTorrent acceptor. */
+        java.util.Set<InetAddress> memberAddresses() {
+            NodeNetwork net = network[0];
+            java.util.Set<InetAddress> addresses = new java.util.HashSet<>();
+            if (net != null) {
+                for (PeerInfo peer : net.membership.peers()) {
+                    for (HostPort address : peer.addresses()) {
+                        try {
+                            addresses.add(InetAddress.getByName(address.host()));
+                        } catch (IOException e) {
+                            // a name that does not resolve admits nobody
+                        }
+                    }
+                }
+            }
+            return addresses;
         }
     }
 
@@ -239,6 +318,7 @@ public final class NodeNetwork implements Closeable {
     @Override
     public void close() {
         closeQuietly(sync);
+        closeQuietly(swarm);
         try {
             membership.close();
         } catch (RuntimeException e) {

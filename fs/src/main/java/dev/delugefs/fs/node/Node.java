@@ -91,6 +91,7 @@ public final class Node implements Closeable {
         if (options.network() != null) {
             try {
                 node.network = NodeNetwork.start(root, identity, opened, node.blocks, options.network());
+                node.vfs.connect(node.network.swarm());
             } catch (IOException | RuntimeException e) {
                 node.close();
                 throw e;

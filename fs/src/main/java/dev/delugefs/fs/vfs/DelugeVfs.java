@@ -43,6 +43,7 @@ public final class DelugeVfs implements Vfs {
     private final Durability durability;
     private final FileStore disk;
     private final SpaceGuard space;
+    private volatile ContentNetwork network = ContentNetwork.LOCAL_ONLY;
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, OpenFile> openFiles = new ConcurrentHashMap<>();
@@ -68,6 +69,11 @@ public final class DelugeVfs implements Vfs {
         this.durability = durability;
         this.disk = disk;
         this.space = SpaceGuard.of(disk);
+    }
+
+    /** Reaches content held by other nodes from now on; files opened before stay local-only. */
+    public void connect(ContentNetwork contentNetwork) {
+        this.network = contentNetwork;
     }
 
     @Override
@@ -452,7 +458,7 @@ public final class DelugeVfs implements Vfs {
     private OpenFile retain(Inode inode) {
         while (true) {
             OpenFile file = openFiles.computeIfAbsent(inode.ino(),
-                    ino -> new OpenFile(inode, namespace, blocks, pieceLength));
+                    ino -> new OpenFile(inode, namespace, blocks, network, pieceLength));
             if (file.retain()) {
                 return file;
             }

@@ -27,6 +27,7 @@ final class OpenFile {
     private final Inode inode;
     private final Namespace namespace;
     private final BlockStore blocks;
+    private final ContentNetwork network;
     private final int pieceLength;
     private final ReentrantReadWriteLock data = new ReentrantReadWriteLock();
 
@@ -41,10 +42,11 @@ final class OpenFile {
     private volatile ContentReader reader;
     private volatile String readerId;
 
-    OpenFile(Inode inode, Namespace namespace, BlockStore blocks, int pieceLength) {
+    OpenFile(Inode inode, Namespace namespace, BlockStore blocks, ContentNetwork network, int pieceLength) {
         this.inode = inode;
         this.namespace = namespace;
         this.blocks = blocks;
+        this.network = network;
         this.pieceLength = pieceLength;
         this.mtime = inode.record().mtime();
         this.ctime = inode.record().ctime();
@@ -193,7 +195,7 @@ final class OpenFile {
                 try {
                     blocks.force(content.id());
                 } catch (NoSuchFileException e) {
-                    throw notLocal(content.id());
+                    // content held elsewhere: this node never wrote it, so it has nothing of it to flush
                 }
             }
         }
@@ -206,6 +208,7 @@ final class OpenFile {
         closeReader();
         long sealedMtime = mtime;
         long sealedCtime = ctime;
+        network.sealed(info);
         Record.Content content = new Record.Content(info.id(), info.pieceLength(), info.pieces());
         namespace.update(inode, r -> r.toBuilder().size(info.length()).content(content)
                 .mtime(sealedMtime).ctime(Math.max(sealedCtime, r.ctime())).build());
@@ -232,20 +235,26 @@ final class OpenFile {
         if (empty || content == null || record.size() == 0) {
             return blocks.create(content != null ? content.pieceLength() : pieceLength);
         }
-        ContentInfo base = ContentInfo.of(record.size(), content.pieceLength(), content.pieces());
-        if (!base.id().equals(content.id())) {
+        ContentInfo base = contentInfo(record);
+        if (!blocks.has(base.id())) {
+            network.fetch(base);
+        }
+        return blocks.copyOf(base);
+    }
+
+    private ContentInfo contentInfo(Record record) throws FsException {
+        Record.Content content = record.content();
+        ContentInfo info = ContentInfo.of(record.size(), content.pieceLength(), content.pieces());
+        if (!info.id().equals(content.id())) {
             throw new FsException(Errno.EIO, "record of inode " + inode.ino() + " names content " + content.id()
-                    + " but its pieces hash to " + base.id());
+                    + " but its pieces hash to " + info.id());
         }
-        try {
-            return blocks.copyOf(base);
-        } catch (NoSuchFileException e) {
-            throw notLocal(content.id());
-        }
+        return info;
     }
 
     private ContentReader reader() throws IOException {
-        Record.Content content = inode.record().content();
+        Record record = inode.record();
+        Record.Content content = record.content();
         if (content == null) {
             return null;
         }
@@ -261,7 +270,7 @@ final class OpenFile {
                 try {
                     reader = blocks.open(content.id());
                 } catch (NoSuchFileException e) {
-                    throw notLocal(content.id());
+                    reader = network.reader(contentInfo(record));
                 }
                 readerId = content.id();
             }
@@ -277,10 +286,6 @@ final class OpenFile {
                 readerId = null;
             }
         }
-    }
-
-    private static FsException notLocal(String contentId) {
-        return new FsException(Errno.EIO, "content " + contentId + " is not stored on this node");
     }
 
     private interface PositionalRead {

@@ -1,0 +1,339 @@
+package dev.delugefs.fs.net;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.delugefs.discovery.ChannelServer;
+import dev.delugefs.discovery.CommandRequest;
+import dev.delugefs.discovery.ExecResult;
+import dev.delugefs.fs.vfs.ContentNetwork;
+import dev.delugefs.metadata.Errno;
+import dev.delugefs.metadata.FsException;
+import dev.delugefs.metadata.PeerDirectory;
+import dev.delugefs.swarm.BlockStore;
+import dev.delugefs.swarm.ContentInfo;
+import dev.delugefs.swarm.ContentReader;
+import dev.delugefs.swarm.SwarmRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * The node's side of the data plane (DESIGN.md §8): its BitTorrent runtime, which peers hold a content
+ * (asked over the channel with {@code swarm-offer}, which also makes the holder serve it), and reads of
+ * content held elsewhere. Only members get in: addresses of peers in the membership, and addresses that
+ * asked for an offer over the authenticated channel.
+ */
+public final class NodeSwarm implements ContentNetwork, Closeable {
+    private static final Logger log = LoggerFactory.getLogger(NodeSwarm.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String OFFER = "swarm-offer";
+    private static final Duration OFFER_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration HOLDERS_TTL = Duration.ofSeconds(30);
+    /** Pieces of the next this many bytes are fetched with a read, so a sequential reader rarely waits. */
+    private static final long READ_AHEAD = 16L * 1024 * 1024;
+
+    private final SwarmRuntime swarm;
+    private final BlockStore blocks;
+    private final PeerDirectory peers;
+    private final Supplier<Set<InetAddress>> memberAddresses;
+    private final Duration readTimeout;
+    private final Set<InetAddress> offeredTo = ConcurrentHashMap.newKeySet();
+    private final Map<String, Holders> holders = new ConcurrentHashMap<>();
+    private final ExecutorService asking;
+
+    private record Holders(List<InetSocketAddress> addresses, long askedAtNanos) {
+    }
+
+    private NodeSwarm(SwarmRuntime swarm, BlockStore blocks, PeerDirectory peers,
+                      Supplier<Set<InetAddress>> memberAddresses, Duration readTimeout) {
+        this.swarm = swarm;
+        this.blocks = blocks;
+        this.peers = peers;
+        this.memberAddresses = memberAddresses;
+        this.readTimeout = readTimeout;
+        this.asking = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "swarm-offers");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Starts the runtime on {@code address}:{@code port} (0: a free port) and registers {@code swarm-offer}.
+     *
+     * @throws java.net.BindException if the port is taken
+     */
+    static NodeSwarm start(BlockStore blocks, InetAddress address, int port, PeerDirectory peers,
+                           Supplier<Set<InetAddress>> memberAddresses, Duration readTimeout, ChannelServer server)
+            throws IOException {
+        NodeSwarm[] self = new NodeSwarm[1];
+        SwarmRuntime runtime = SwarmRuntime.open(blocks, address, port, remote -> self[0].admits(remote));
+        self[0] = new NodeSwarm(runtime, blocks, peers, memberAddresses, readTimeout);
+        server.register(OFFER, self[0]::offer);
+        return self[0];
+    }
+
+    public int port() {
+        return swarm.localAddress().getPort();
+    }
+
+    private boolean admits(InetAddress remote) {
+        boolean admitted = offeredTo.contains(remote) || memberAddresses.get().contains(remote);
+        if (!admitted) {
+            log.warn("refused a BitTorrent connection from {}: not a member of the volume", remote.getHostAddress());
+        }
+        return admitted;
+    }
+
+    /**
+     * {@code swarm-offer ID} with the content's length, piece length and pieces as JSON on stdin: answers
+     * whether this node holds it complete, and if so serves it and names the port.
+     */
+    private int offer(CommandRequest request) throws IOException {
+        if (request.args().size() != 1) {
+            request.stderr().write("usage: swarm-offer CONTENT-ID < {length,pieceLength,pieces}\n".getBytes(StandardCharsets.UTF_8));
+            return 2;
+        }
+        ContentInfo content;
+        try {
+            JsonNode info = JSON.readTree(request.stdin());
+            content = ContentInfo.of(info.get("length").asLong(), info.get("pieceLength").asInt(),
+                    Base64.getDecoder().decode(info.get("pieces").asText()));
+        } catch (IOException | RuntimeException e) {
+            request.stderr().write(("swarm-offer: bad content description: " + e.getMessage() + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            return 2;
+        }
+        if (!content.id().equals(request.args().get(0))) {
+            request.stderr().write(("swarm-offer: the pieces describe content " + content.id() + ", not "
+                    + request.args().get(0) + "\n").getBytes(StandardCharsets.UTF_8));
+            return 2;
+        }
+        InetAddress asker = remoteAddress(request.peer().remoteAddress());
+        if (asker != null) {
+            offeredTo.add(asker);
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        boolean have = blocks.has(content.id());
+        if (have) {
+            try {
+                swarm.seed(content);
+            } catch (IOException e) {
+                have = false;  // collected meanwhile
+            }
+        }
+        answer.put("have", have);
+        answer.put("btPort", port());
+        request.stdout().write(JSON.writeValueAsBytes(answer));
+        request.stdout().write('\n');
+        return 0;
+    }
+
+    private static InetAddress remoteAddress(String text) {
+        // a SocketAddress's toString: "/127.0.0.1:41234" or "host/10.0.0.2:41234"
+        try {
+            String s = text.substring(text.indexOf('/') + 1);
+            int colon = s.lastIndexOf(':');
+            return InetAddress.getByName(colon > 0 ? s.substring(0, colon) : s);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The BitTorrent addresses of peers that hold {@code content} complete, asked once per TTL. */
+    private List<InetSocketAddress> holdersOf(ContentInfo content) {
+        Holders known = holders.get(content.id());
+        if (known != null && System.nanoTime() - known.askedAtNanos < HOLDERS_TTL.toNanos()
+                && !known.addresses.isEmpty()) {
+            return known.addresses;
+        }
+        byte[] description;
+        try {
+            description = JSON.writeValueAsBytes(Map.of("length", content.length(), "pieceLength", content.pieceLength(),
+                    "pieces", Base64.getEncoder().encodeToString(content.pieces())));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        List<CompletableFuture<InetSocketAddress>> answers = new ArrayList<>();
+        for (PeerDirectory.PeerLink peer : peers.peers()) {
+            answers.add(CompletableFuture.supplyAsync(() -> ask(peer, content, description), asking));
+        }
+        List<InetSocketAddress> found = new ArrayList<>();
+        for (CompletableFuture<InetSocketAddress> answer : answers) {
+            InetSocketAddress address = answer.join();
+            if (address != null) {
+                found.add(address);
+            }
+        }
+        holders.put(content.id(), new Holders(List.copyOf(found), System.nanoTime()));
+        return found;
+    }
+
+    private static InetSocketAddress ask(PeerDirectory.PeerLink peer, ContentInfo content, byte[] description) {
+        try {
+            ExecResult result = peer.session().exec(OFFER + " " + content.id(), description, OFFER_TIMEOUT);
+            if (!result.succeeded()) {
+                log.warn("peer {} refused {} of {}: {}", peer.nodeId(), OFFER, content.id(), result.stderrText().strip());
+                return null;
+            }
+            JsonNode answer = JSON.readTree(result.stdout());
+            if (!answer.path("have").asBoolean()) {
+                return null;
+            }
+            SocketAddress remote = peer.session().session().getIoSession().getRemoteAddress();
+            return new InetSocketAddress(((InetSocketAddress) remote).getAddress(), answer.path("btPort").asInt());
+        } catch (IOException | RuntimeException e) {
+            log.debug("could not ask peer {} for {}: {}", peer.nodeId(), content.id(), e.toString());
+            return null;
+        }
+    }
+
+    @Override
+    public ContentReader reader(ContentInfo content) throws IOException {
+        return new FetchingReader(content);
+    }
+
+    @Override
+    public void fetch(ContentInfo content) throws IOException {
+        await(content, swarm.fetch(content, peersFor(content), readTimeout), "fetching it whole");
+    }
+
+    @Override
+    public void sealed(ContentInfo content) {
+        try {
+            swarm.seed(content);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not serve newly sealed content {} to peers: {}", content.id(), e.toString());
+        }
+    }
+
+    private List<InetSocketAddress> peersFor(ContentInfo content) throws FsException {
+        List<InetSocketAddress> found = holdersOf(content);
+        if (found.isEmpty()) {
+            String message = "content " + content.id() + " is not stored on this node, and no peer that is up holds it";
+            log.warn(message);
+            throw new FsException(Errno.EIO, message);
+        }
+        return found;
+    }
+
+    private List<InetSocketAddress> knownHolders(ContentInfo content) {
+        Holders known = holders.get(content.id());
+        return known == null ? List.of() : known.addresses;
+    }
+
+    private void await(ContentInfo content, CompletableFuture<?> fetch, String what) throws IOException {
+        try {
+            fetch.get(readTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FsException(Errno.EIO, "interrupted while fetching " + content.id());
+        } catch (ExecutionException | TimeoutException e) {
+            holders.remove(content.id());  // ask again next time: a holder may have gone
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            String message = what + " of content " + content.id() + " failed: " + cause.getMessage();
+            log.warn(message);
+            throw new FsException(Errno.EIO, message);
+        }
+    }
+
+    /** What {@code delugefs status} shows of the data plane. */
+    Map<String, Object> status() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("btPort", port());
+        status.put("torrents", swarm.torrents());
+        status.put("hashFailures", swarm.hashFailures());
+        List<Map<String, Object>> transfers = new ArrayList<>();
+        for (SwarmRuntime.Transfer t : swarm.transfers()) {
+            Map<String, Object> transfer = new LinkedHashMap<>();
+            transfer.put("content", t.contentId());
+            transfer.put("length", t.length());
+            transfer.put("piecesVerified", t.piecesVerified());
+            transfer.put("pieces", t.pieceCount());
+            transfer.put("downloading", t.downloading());
+            transfer.put("waitingReads", t.waitingReads());
+            transfers.add(transfer);
+        }
+        status.put("transfers", transfers);
+        return status;
+    }
+
+    @Override
+    public void close() throws IOException {
+        asking.shutdownNow();
+        swarm.close();
+    }
+
+    /** Reads content held elsewhere: each read waits for the pieces it covers, fetched first. */
+    private final class FetchingReader implements ContentReader {
+        private final ContentInfo content;
+        private volatile ContentReader local;
+
+        FetchingReader(ContentInfo content) {
+            this.content = content;
+        }
+
+        @Override
+        public int read(java.nio.ByteBuffer dst, long offset) throws IOException {
+            if (offset >= content.length()) {
+                return -1;
+            }
+            long length = Math.min(dst.remaining(), content.length() - offset);
+            if (!blocks.has(content.id())) {
+                // a range already here needs no holder, but still moves the read-ahead on
+                List<InetSocketAddress> from = swarm.hasRange(content, offset, length) ? knownHolders(content)
+                        : peersFor(content);
+                await(content, swarm.fetchRange(content, offset, length, READ_AHEAD, from, readTimeout),
+                        "reading " + length + " bytes at " + offset);
+            }
+            return localReader().read(dst, offset);
+        }
+
+        private ContentReader localReader() throws IOException {
+            ContentReader reader = local;
+            if (reader == null) {
+                synchronized (this) {
+                    if (local == null) {
+                        local = swarm.openFetched(content);
+                    }
+                    reader = local;
+                }
+            }
+            return reader;
+        }
+
+        @Override
+        public long size() {
+            return content.length();
+        }
+
+        @Override
+        public void close() throws IOException {
+            ContentReader reader = local;
+            if (reader != null) {
+                reader.close();
+            }
+        }
+    }
+}

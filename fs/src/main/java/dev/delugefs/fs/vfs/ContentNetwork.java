@@ -1,0 +1,49 @@
+package dev.delugefs.fs.vfs;
+
+import dev.delugefs.metadata.Errno;
+import dev.delugefs.metadata.FsException;
+import dev.delugefs.swarm.ContentInfo;
+import dev.delugefs.swarm.ContentReader;
+
+import java.io.IOException;
+
+/**
+ * How the Vfs reaches content that other nodes hold, and tells them of content sealed here. The Vfs
+ * asks only when the block store does not have the content complete.
+ */
+public interface ContentNetwork {
+
+    /** A node on its own: content that is not stored here cannot be read. */
+    ContentNetwork LOCAL_ONLY = new ContentNetwork() {
+        @Override
+        public ContentReader reader(ContentInfo content) throws IOException {
+            throw notStored(content);
+        }
+
+        @Override
+        public void fetch(ContentInfo content) throws IOException {
+            throw notStored(content);
+        }
+
+        @Override
+        public void sealed(ContentInfo content) {
+            // nobody to tell
+        }
+
+        private FsException notStored(ContentInfo content) {
+            return new FsException(Errno.EIO, "content " + content.id() + " is not stored on this node");
+        }
+    };
+
+    /**
+     * A reader that fetches the pieces each read covers before it returns; a read that cannot get them in
+     * time fails with an {@link IOException} (EIO at the mount).
+     */
+    ContentReader reader(ContentInfo content) throws IOException;
+
+    /** Brings the whole content into the local block store, or fails. */
+    void fetch(ContentInfo content) throws IOException;
+
+    /** Content just sealed here, for peers to fetch. */
+    void sealed(ContentInfo content);
+}
