@@ -48,6 +48,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     private static final Logger log = LoggerFactory.getLogger(NodeSwarm.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String OFFER = "swarm-offer";
+    static final String PIN = "pin";
     private static final Duration OFFER_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration HOLDERS_TTL = Duration.ofSeconds(30);
     /** Pieces of the next this many bytes are fetched with a read, so a sequential reader rarely waits. */
@@ -61,6 +62,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     private final Set<InetAddress> offeredTo = ConcurrentHashMap.newKeySet();
     private final Map<String, Holders> holders = new ConcurrentHashMap<>();
     private final ExecutorService asking;
+    private final Map<String, CompletableFuture<?>> pins = new ConcurrentHashMap<>();
 
     private record Holders(List<InetSocketAddress> addresses, long askedAtNanos) {
     }
@@ -91,6 +93,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         SwarmRuntime runtime = SwarmRuntime.open(blocks, address, port, remote -> self[0].admits(remote));
         self[0] = new NodeSwarm(runtime, blocks, peers, memberAddresses, readTimeout);
         server.register(OFFER, self[0]::offer);
+        server.register(PIN, self[0]::pin);
         return self[0];
     }
 
@@ -111,23 +114,8 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
      * whether this node holds it complete, and if so serves it and names the port.
      */
     private int offer(CommandRequest request) throws IOException {
-        if (request.args().size() != 1) {
-            request.stderr().write("usage: swarm-offer CONTENT-ID < {length,pieceLength,pieces}\n".getBytes(StandardCharsets.UTF_8));
-            return 2;
-        }
-        ContentInfo content;
-        try {
-            JsonNode info = JSON.readTree(request.stdin());
-            content = ContentInfo.of(info.get("length").asLong(), info.get("pieceLength").asInt(),
-                    Base64.getDecoder().decode(info.get("pieces").asText()));
-        } catch (IOException | RuntimeException e) {
-            request.stderr().write(("swarm-offer: bad content description: " + e.getMessage() + "\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            return 2;
-        }
-        if (!content.id().equals(request.args().get(0))) {
-            request.stderr().write(("swarm-offer: the pieces describe content " + content.id() + ", not "
-                    + request.args().get(0) + "\n").getBytes(StandardCharsets.UTF_8));
+        ContentInfo content = describedContent(request);
+        if (content == null) {
             return 2;
         }
         InetAddress asker = remoteAddress(request.peer().remoteAddress());
@@ -148,6 +136,84 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         request.stdout().write(JSON.writeValueAsBytes(answer));
         request.stdout().write('\n');
         return 0;
+    }
+
+    /**
+     * {@code pin ID} with the content described on stdin as for {@code swarm-offer}: starts fetching it
+     * whole if it is not here, and answers how far it is; the CLI asks again until it is complete.
+     */
+    private int pin(CommandRequest request) throws IOException {
+        ContentInfo content = describedContent(request);
+        if (content == null) {
+            return 2;
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        boolean complete = blocks.has(content.id()) || content.length() == 0 && swarmFetchEmpty(content);
+        CompletableFuture<?> running = complete ? null : pins.computeIfAbsent(content.id(), id -> startPin(content));
+        if (running != null && running.isDone()) {
+            pins.remove(content.id(), running);
+            try {
+                running.join();
+            } catch (RuntimeException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                answer.put("error", cause.getMessage());
+            }
+            complete = blocks.has(content.id());
+        }
+        int verified = complete ? content.pieceCount() : 0;
+        for (SwarmRuntime.Transfer t : swarm.transfers()) {
+            if (t.contentId().equals(content.id())) {
+                verified = t.piecesVerified();
+            }
+        }
+        answer.put("complete", complete);
+        answer.put("piecesVerified", verified);
+        answer.put("pieces", content.pieceCount());
+        request.stdout().write(JSON.writeValueAsBytes(answer));
+        request.stdout().write('\n');
+        return 0;
+    }
+
+    private boolean swarmFetchEmpty(ContentInfo content) {
+        swarm.fetch(content, List.of(), readTimeout).join();  // an empty content is made, not fetched
+        return true;
+    }
+
+    private CompletableFuture<?> startPin(ContentInfo content) {
+        try {
+            // a whole file takes longer than a read: allow it at least 1 MiB/s
+            Duration allowed = readTimeout.plusSeconds(content.length() >> 20);
+            return swarm.fetch(content, peersFor(content), allowed);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The content an ID argument names, described on stdin; null after telling the client what is wrong. */
+    private static ContentInfo describedContent(CommandRequest request) throws IOException {
+        if (request.args().size() != 1) {
+            complain(request, "usage: " + request.name() + " CONTENT-ID < {length,pieceLength,pieces}");
+            return null;
+        }
+        ContentInfo content;
+        try {
+            JsonNode info = JSON.readTree(request.stdin());
+            content = ContentInfo.of(info.get("length").asLong(), info.get("pieceLength").asInt(),
+                    Base64.getDecoder().decode(info.get("pieces").asText()));
+        } catch (IOException | RuntimeException e) {
+            complain(request, request.name() + ": bad content description: " + e.getMessage());
+            return null;
+        }
+        if (!content.id().equals(request.args().get(0))) {
+            complain(request, request.name() + ": the pieces describe content " + content.id() + ", not "
+                    + request.args().get(0));
+            return null;
+        }
+        return content;
+    }
+
+    private static void complain(CommandRequest request, String message) throws IOException {
+        request.stderr().write((message + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static InetAddress remoteAddress(String text) {
