@@ -188,8 +188,10 @@ final class NodeProcess implements AutoCloseable {
             throw new AssertionError("node " + volume + " is already running");
         }
         starts++;
-        out = sandbox.dir().resolve("node-" + volume + "-" + starts + ".out");
-        log = sandbox.dir().resolve("node-" + volume + "-" + starts + ".log");
+        // one sandbox may run several nodes of one volume: the root names the node
+        String name = "node-" + volume + "-" + root.getFileName() + "-" + starts;
+        out = sandbox.dir().resolve(name + ".out");
+        log = sandbox.dir().resolve(name + ".log");
         List<String> cmd = new ArrayList<>();
         cmd.add(launcher().toString());
         cmd.addAll(args);

@@ -51,8 +51,13 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     static final String PIN = "pin";
     private static final Duration OFFER_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration HOLDERS_TTL = Duration.ofSeconds(30);
-    /** Pieces of the next this many bytes are fetched with a read, so a sequential reader rarely waits. */
+    /**
+     * A sequential read also fetches the pieces of the next this many bytes, so the reader rarely waits; a
+     * random one fetches only what it reads, so its pieces do not queue behind read-ahead.
+     */
     private static final long READ_AHEAD = 16L * 1024 * 1024;
+    /** Reads this close to where the last one ended count as sequential (the kernel reorders a little). */
+    private static final long SEQUENTIAL_SLACK = 1024 * 1024;
 
     private final SwarmRuntime swarm;
     private final BlockStore blocks;
@@ -355,6 +360,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     private final class FetchingReader implements ContentReader {
         private final ContentInfo content;
         private volatile ContentReader local;
+        private volatile long lastEnd;
 
         FetchingReader(ContentInfo content) {
             this.content = content;
@@ -366,11 +372,14 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
                 return -1;
             }
             long length = Math.min(dst.remaining(), content.length() - offset);
+            boolean sequential = Math.abs(offset - lastEnd) <= SEQUENTIAL_SLACK;
+            lastEnd = offset + length;
+            long readAhead = sequential ? READ_AHEAD : 0;
             if (!blocks.has(content.id())) {
                 // a range already here needs no holder, but still moves the read-ahead on
                 List<InetSocketAddress> from = swarm.hasRange(content, offset, length) ? knownHolders(content)
                         : peersFor(content);
-                await(content, swarm.fetchRange(content, offset, length, READ_AHEAD, from, readTimeout),
+                await(content, swarm.fetchRange(content, offset, length, readAhead, from, readTimeout),
                         "reading " + length + " bytes at " + offset);
             }
             return localReader().read(dst, offset);

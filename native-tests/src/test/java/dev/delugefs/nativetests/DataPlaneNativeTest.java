@@ -1,0 +1,338 @@
+package dev.delugefs.nativetests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * The data plane (issue #4): file bytes written on one node read on the others through BitTorrent swarms,
+ * and stock BitTorrent clients fetch them from a node. Nodes are separate processes on loopback.
+ */
+class DataPlaneNativeTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private Sandbox sandbox;
+
+    @BeforeEach
+    void sandbox(TestInfo info) {
+        sandbox = Sandbox.create("DataPlane-" + info.getTestMethod().orElseThrow().getName());
+    }
+
+    @AfterEach
+    void cleanup() {
+        sandbox.close();
+    }
+
+    @Test
+    void everyFileReadsTheSameOnEveryNodeAndSurvivesItsSourceDyingMidRead() throws Exception {
+        List<NodeProcess> nodes = cluster(3);
+        NodeProcess a = nodes.get(0);
+        NodeProcess b = nodes.get(1);
+        NodeProcess c = nodes.get(2);
+
+        // a 200 MB file written on A reads on C byte for byte
+        byte[] big = Data.random(1, 200_000_000);
+        Data.write(a.p("big.bin"), big);
+        eventually("C sees big.bin whole", () -> sizeOf(c.p("big.bin")) == big.length);
+        assertThat(Data.sha256(c.p("big.bin"))).isEqualTo(Data.sha256(big));
+
+        // reads at random offsets of a file no read on C has touched yet
+        byte[] other = Data.random(2, 48 * Data.MIB + 321);
+        Path reference = Data.write(sandbox.path("other.ref"), other);
+        Data.write(a.p("other.bin"), other);
+        eventually("C sees other.bin whole", () -> sizeOf(c.p("other.bin")) == other.length);
+        String mismatches = Py.run("""
+                import os, random
+                f = os.open(p[0], os.O_RDONLY); ref = os.open(p[1], os.O_RDONLY)
+                size = os.fstat(ref).st_size
+                rnd = random.Random(7); bad = []
+                for i in range(150):
+                    off = rnd.randrange(size); n = rnd.randrange(1, 300000)
+                    if os.pread(f, n, off) != os.pread(ref, n, off): bad.append((off, n))
+                print(len(bad), bad[:3])
+                """, Py.bytes(c.p("other.bin")), Py.bytes(reference)).out().strip();
+        assertThat(mismatches).as("random-offset reads on C that differ from the bytes written on A").startsWith("0 ");
+
+        // 200 small files copied out of the mount on C
+        List<byte[]> smalls = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            byte[] bytes = Data.random(100 + i, 1 + (i * 7919) % (1 << 20));
+            smalls.add(bytes);
+            Data.write(a.p("small/f" + i), bytes);
+        }
+        eventually("C sees the 200 small files", () -> sizeOf(c.p("small/f199")) == smalls.get(199).length);
+        Path copy = sandbox.path("small-copy");
+        Cmd.of("cp", "-r", c.p("small").toString(), copy.toString()).timeout(Duration.ofSeconds(120)).ok();
+        for (int i = 0; i < 200; i++) {
+            assertThat(Data.sha256(copy.resolve("f" + i))).as("small file f" + i).isEqualTo(Data.sha256(smalls.get(i)));
+        }
+        JsonNode statusC = status(c);
+        assertThat(statusC.path("swarm").has("hashFailures")).as("status shows the hash failures").isTrue();
+        assertThat(statusC.path("swarm").path("hashFailures").asLong())
+                .as("pieces that failed their hash on C (downloads of several files must not mix)").isZero();
+        assertThat(statusC.path("peers")).as("C's peers in its status").hasSize(2);
+
+        // the source dies while C reads; B holds a copy (pinned), and the read completes from it
+        byte[] last = Data.random(3, 160 * Data.MIB);
+        Data.write(a.p("last.bin"), last);
+        eventually("B sees last.bin whole", () -> sizeOf(b.p("last.bin")) == last.length);
+        Cmd.Result pin = NodeProcess.cli("pin", b.p("last.bin").toString()).timeout(Duration.ofSeconds(120)).run();
+        assertThat(pin.exit()).as(pin.describe("delugefs pin on B")).isZero();
+        assertThat(inventory(b)).as("B holds last.bin complete after pin").contains(contentId(a, "last.bin"));
+        eventually("C sees last.bin whole", () -> sizeOf(c.p("last.bin")) == last.length);
+        Path progress = sandbox.path("read-progress");
+        CompletableFuture<String> slowRead = CompletableFuture.supplyAsync(() -> Py.cmd("""
+                import hashlib, time
+                h = hashlib.sha256(); done = 0
+                with open(p[0], 'rb', buffering=0) as f:
+                    while True:
+                        chunk = f.read(1 << 20)
+                        if not chunk: break
+                        h.update(chunk); done += len(chunk)
+                        open(p[1], 'w').write(str(done)); time.sleep(0.05)
+                print(h.hexdigest())
+                """, Py.bytes(c.p("last.bin")), Py.bytes(progress)).timeout(Duration.ofSeconds(180)).ok().out().strip());
+        eventually("C has read 20 MiB of last.bin", () -> bytesRead(progress) >= 20 * Data.MIB || slowRead.isDone());
+        assertThat(slowRead).as("the read is still running when A dies").isNotDone();
+        a.kill9();
+        assertThat(slowRead.get()).as("sha256 of last.bin read on C").isEqualTo(Data.sha256(last));
+
+        b.stop();
+        c.stop();
+    }
+
+    @Test
+    void aPeerServingCorruptPiecesIsOutvotedByTheHash() throws Exception {
+        List<NodeProcess> nodes = cluster(3);
+        NodeProcess a = nodes.get(0);
+        NodeProcess b = nodes.get(1);
+        NodeProcess c = nodes.get(2);
+        byte[] bytes = Data.random(5, 96 * Data.MIB);
+        Data.write(a.p("f.bin"), bytes);
+        eventually("B sees f.bin whole", () -> sizeOf(b.p("f.bin")) == bytes.length);
+        NodeProcess.cli("pin", b.p("f.bin").toString()).timeout(Duration.ofSeconds(120)).ok();
+        // B's copy goes bad on its disk behind its back: one byte in every piece
+        String id = contentId(a, "f.bin");
+        Path stored = b.root().resolve("blocks").resolve(id.substring(0, 2)).resolve(id);
+        try (FileChannel channel = FileChannel.open(stored, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            for (long offset = 4096; offset < bytes.length; offset += Data.MIB) {
+                channel.write(ByteBuffer.wrap(new byte[] {(byte) ~bytes[(int) offset]}), offset);
+            }
+        }
+        eventually("C sees f.bin whole", () -> sizeOf(c.p("f.bin")) == bytes.length);
+        // pinning wants every piece at once, so both holders get asked for some
+        Cmd.Result pin = NodeProcess.cli("pin", c.p("f.bin").toString()).timeout(Duration.ofSeconds(120)).run();
+        assertThat(pin.exit()).as(pin.describe("delugefs pin on C")).isZero();
+        assertThat(Data.sha256(c.p("f.bin"))).as("f.bin read on C").isEqualTo(Data.sha256(bytes));
+        assertThat(status(c).path("swarm").path("hashFailures").asLong())
+                .as("pieces from B that failed their hash on C").isPositive();
+        a.stop();
+        b.stop();
+        c.stop();
+    }
+
+    @Test
+    void stockBitTorrentClientsFetchAFileFromANode() throws Exception {
+        List<NodeProcess> nodes = cluster(2);
+        NodeProcess a = nodes.get(0);
+        byte[] bytes = Data.random(6, 7 * Data.MIB + 77);
+        Data.write(a.p("shared.bin"), bytes);
+        Path torrent = sandbox.path("shared.torrent");
+        Files.write(torrent, NodeProcess.cli("torrent", a.p("shared.bin").toString()).ok().stdoutBytes());
+        int btPort = status(a).path("swarm").path("btPort").asInt();
+        assertThat(btPort).isPositive();
+
+        // python3-libtorrent, told the node's address
+        Path ltDir = sandbox.newDir("lt");
+        String ltHash = Py.cmd("""
+                import libtorrent as lt, time, hashlib, os
+                s = lt.session({'listen_interfaces': '127.0.0.1:0', 'enable_dht': False, 'enable_lsd': False,
+                                'enable_upnp': False, 'enable_natpmp': False, 'enable_outgoing_utp': False,
+                                'enable_incoming_utp': False, 'allow_multiple_connections_per_ip': True})
+                h = s.add_torrent({'ti': lt.torrent_info(p[0].decode()), 'save_path': p[1].decode()})
+                h.connect_peer(('127.0.0.1', int(p[2].decode())))
+                deadline = time.time() + 60
+                while not h.status().is_seeding and time.time() < deadline:
+                    time.sleep(0.1)
+                print(hashlib.sha256(open(os.path.join(p[1].decode(), 'data'), 'rb').read()).hexdigest())
+                """, Py.bytes(torrent), Py.bytes(ltDir), String.valueOf(btPort).getBytes(StandardCharsets.US_ASCII))
+                .timeout(Duration.ofSeconds(90)).ok().out().strip();
+        assertThat(ltHash).as("sha256 of what libtorrent downloaded").isEqualTo(Data.sha256(bytes));
+
+        // aria2c learns peers only from a tracker: a tiny one on loopback names the node
+        HttpServer tracker = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        tracker.createContext("/announce", exchange -> {
+            byte[] body = announceReply(btPort);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        tracker.start();
+        try {
+            Path ariaDir = sandbox.newDir("aria");
+            Cmd.Result aria = Cmd.of("aria2c", "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false",
+                    "--enable-peer-exchange=false", "--seed-time=0", "--summary-interval=0", "--console-log-level=warn",
+                    "--bt-tracker=http://127.0.0.1:" + tracker.getAddress().getPort() + "/announce",
+                    "--listen-port=" + freePort(), "--dir=" + ariaDir, torrent.toString())
+                    .timeout(Duration.ofSeconds(90)).run();
+            assertThat(aria.exit()).as(aria.describe("aria2c")).isZero();
+            assertThat(Data.sha256(ariaDir.resolve("data"))).as("sha256 of what aria2c downloaded")
+                    .isEqualTo(Data.sha256(bytes));
+        } finally {
+            tracker.stop(0);
+        }
+        for (NodeProcess node : nodes) {
+            node.stop();
+        }
+    }
+
+    /** {@code d8:intervali60e5:peers6:<ip><port>e}: the compact form of one peer, 127.0.0.1:port. */
+    private static byte[] announceReply(int port) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes("d8:intervali60e5:peers6:".getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(new byte[] {127, 0, 0, 1, (byte) (port >> 8), (byte) port});
+        out.write('e');
+        return out.toByteArray();
+    }
+
+    /** n nodes of one volume on loopback, each named to all others with --peer (no mDNS here). */
+    private List<NodeProcess> cluster(int n) throws IOException {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ports.add(freePort());
+        }
+        List<NodeProcess> nodes = new ArrayList<>();
+        String token = null;
+        for (int i = 0; i < n; i++) {
+            char name = (char) ('a' + i);
+            List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:" + ports.get(i)));
+            for (int j = 0; j < n; j++) {
+                if (j != i) {
+                    args.addAll(List.of("--peer", "127.0.0.1:" + ports.get(j)));
+                }
+            }
+            NodeProcess node;
+            if (i == 0) {
+                node = NodeProcess.configure(sandbox, "vol", sandbox.newDir("root-" + name), sandbox.path("mnt-" + name));
+                node.create(args.toArray(String[]::new));
+                List<String> lines = node.stdout().strip().lines().toList();
+                token = lines.get(lines.size() - 1);
+            } else {
+                node = NodeProcess.configure(sandbox, "vol", sandbox.path("root-" + name), sandbox.path("mnt-" + name));
+                args.addAll(List.of("--join", token));
+                node.mount(args.toArray(String[]::new));
+            }
+            nodes.add(node);
+        }
+        for (NodeProcess node : nodes) {
+            eventually(node.root() + " sees all its peers", () -> status(node).path("peers").size() == n - 1
+                    && allUp(status(node)));
+        }
+        return nodes;
+    }
+
+    private static boolean allUp(JsonNode status) {
+        for (JsonNode peer : status.path("peers")) {
+            if (!peer.path("up").asBoolean()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static JsonNode status(NodeProcess node) {
+        Cmd.Result r = NodeProcess.cli("status", "--root", node.root().toString(), "--json").run();
+        if (r.exit() != 0) {
+            throw new AssertionError(r.describe("delugefs status") + node.logTail());
+        }
+        try {
+            return JSON.readTree(r.stdoutBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long bytesRead(Path progress) {
+        try {
+            return Long.parseLong(Files.readString(progress).strip());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static String inventory(NodeProcess node) {
+        String key = node.root().resolve("keys/id_ed25519").toString();
+        return Cmd.of("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "BatchMode=yes", "-p", channelPort(node), "member@127.0.0.1", "inventory").ok().out();
+    }
+
+    private static String channelPort(NodeProcess node) {
+        try {
+            String listen = JSON.readTree(node.root().resolve("channel.json").toFile()).path("listen").asText();
+            return listen.substring(listen.lastIndexOf(':') + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The content id of a file, from the .torrent the CLI exports (its info-hash). */
+    private static String contentId(NodeProcess node, String path) {
+        return Py.run("import libtorrent as lt\nprint(lt.torrent_info(p[0].decode()).info_hash())",
+                Py.bytes(writeTorrent(node, path))).out().strip();
+    }
+
+    private static Path writeTorrent(NodeProcess node, String path) {
+        try {
+            Path file = Files.createTempFile("dataplane-", ".torrent");
+            Files.write(file, NodeProcess.cli("torrent", node.p(path).toString()).ok().stdoutBytes());
+            file.toFile().deleteOnExit();
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void eventually(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what + " within 30 s").isLessThan(deadline);
+            NodeProcess.sleep(100);
+        }
+    }
+}
