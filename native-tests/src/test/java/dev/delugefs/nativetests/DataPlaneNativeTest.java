@@ -203,6 +203,27 @@ class DataPlaneNativeTest {
         } finally {
             tracker.stop(0);
         }
+
+        // B changes the first 4 MiB of the file A holds: only the 4 pieces it keeps come over the wire
+        NodeProcess b = nodes.get(1);
+        byte[] head = Data.random(7, 4 * Data.MIB);
+        String oldId = contentId(a, "shared.bin");
+        Py.run("with open(p[0], 'r+b') as f:\n    f.write(open(p[1], 'rb').read())",
+                Py.bytes(b.p("shared.bin")), Py.bytes(Data.write(sandbox.path("head.bin"), head)));
+        byte[] changed = bytes.clone();
+        System.arraycopy(head, 0, changed, 0, head.length);
+        eventually("A sees B's change", () -> !contentId(a, "shared.bin").equals(oldId));
+        assertThat(Data.sha256(a.p("shared.bin"))).as("the changed file read on A").isEqualTo(Data.sha256(changed));
+        JsonNode oldOnB = null;
+        for (JsonNode t : status(b).path("swarm").path("transfers")) {
+            if (t.path("content").asText().equals(oldId)) {
+                oldOnB = t;
+            }
+        }
+        assertThat(oldOnB).as("B fetched part of the old content").isNotNull();
+        assertThat(oldOnB.path("pieces").asInt()).isEqualTo(8);
+        assertThat(oldOnB.path("piecesVerified").asInt()).as("old pieces B fetched: those it did not overwrite")
+                .isEqualTo(4);
         for (NodeProcess node : nodes) {
             node.stop();
         }

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two machines, simulated by network namespaces on one bridge: `create` on one, `mount --join` on the
- * other, no --peer anywhere, so the nodes find each other by mDNS alone; both mounts show the same tree.
+ * Three machines, simulated by network namespaces on one bridge: `create` on one, `mount --join` on the
+ * others, no --peer anywhere, so the nodes find each other by mDNS alone; all mounts show the same tree,
+ * and every file reads the same bytes on every machine.
  * Each node's FUSE mount lives in the mount namespace `ip netns exec` gave it, so the test reaches it with
  * nsenter into the node's process.
  */
@@ -136,5 +137,17 @@ class NetnsClusterNativeTest {
         String treeB = inMountOf(b, "cd " + mntB + " && find . -printf '%p %s %m\\n' | sort").out();
         String treeC = inMountOf(c, "cd " + mntC + " && find . -printf '%p %s %m\\n' | sort").out();
         assertThat(treeB).isEqualTo(treeA).isEqualTo(treeC).contains("./docs/a.txt 6", "./docs/b.txt 7 600");
+
+        // the bytes too: every file reads the same on every machine, fetched over BitTorrent between namespaces
+        assertThat(inMountOf(c, "head -c 30000000 /dev/urandom > " + mntC + "/docs/c.bin").exit()).isZero();
+        eventually("C's 30 MB file shows on A and B", 30,
+                () -> inMountOf(a, "stat -c %s " + mntA + "/docs/c.bin").out().strip().equals("30000000")
+                        && inMountOf(b, "stat -c %s " + mntB + "/docs/c.bin").out().strip().equals("30000000"));
+        String sumsA = inMountOf(a, "cd " + mntA + " && find . -type f -exec sha256sum {} + | sort").out();
+        String sumsB = inMountOf(b, "cd " + mntB + " && find . -type f -exec sha256sum {} + | sort").out();
+        String sumsC = inMountOf(c, "cd " + mntC + " && find . -type f -exec sha256sum {} + | sort").out();
+        assertThat(sumsA).as("file contents on A, B and C").isEqualTo(sumsB).isEqualTo(sumsC)
+                .contains("./docs/a.txt", "./docs/b.txt", "./docs/c.bin");
+        assertThat(sumsA.lines().count()).isEqualTo(3);
     }
 }

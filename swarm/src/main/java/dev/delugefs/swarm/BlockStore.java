@@ -41,6 +41,13 @@ public interface BlockStore extends Closeable {
      */
     ContentWriter copyOf(ContentInfo base) throws IOException;
 
+    /**
+     * Starts a writable copy of {@code base} whose bytes are not here: the temp file is sparse, and its
+     * pieces read as zeros until the caller writes them. The caller must write every piece it does not
+     * overwrite with {@code base}'s bytes before sealing: untouched pieces keep {@code base}'s hashes.
+     */
+    ContentWriter sparseCopyOf(ContentInfo base) throws IOException;
+
     /** Whether the complete content is stored here. */
     boolean has(String contentId);
 

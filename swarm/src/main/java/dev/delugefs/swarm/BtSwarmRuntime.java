@@ -43,6 +43,12 @@ import org.slf4j.LoggerFactory;
 /** {@link SwarmRuntime} on one bt {@link BtRuntime}, tuned as DESIGN §10 measured. */
 final class BtSwarmRuntime implements SwarmRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(BtSwarmRuntime.class);
+    /**
+     * Complete torrents served at once. bt runs a thread per torrent, so the least recently offered
+     * complete ones are stopped beyond this; a later offer starts them again. (Stopping is safe only for
+     * complete torrents, bt #146.)
+     */
+    static final int DEFAULT_MAX_TORRENTS = 256;
     /** How long one torrent may keep the fetch turn while others wait. */
     private static final Duration TURN_SLICE = Duration.ofMillis(500);
 
@@ -57,12 +63,18 @@ final class BtSwarmRuntime implements SwarmRuntime {
 
     private final Map<String, Swarm> swarms = new HashMap<>();  // guarded by this
     private final Deque<Swarm> turnQueue = new ArrayDeque<>();  // guarded by this
+    private final Map<TorrentId, CompletableFuture<Void>> stoppingTorrents = new java.util.concurrent.ConcurrentHashMap<>();
     private Swarm active;  // the torrent holding the fetch turn; guarded by this
     private long turns;  // guarded by this
+    private long uses;  // guarded by this
     private boolean closed;  // guarded by this
 
+    private final int maxTorrents;
+
     private BtSwarmRuntime(BlockDirectory blocks, BtRuntime runtime, ServerSocketChannel server,
-                           ResumingChunkVerifier verifier, MemberPeerSources peerSources) throws IOException {
+                           ResumingChunkVerifier verifier, MemberPeerSources peerSources, int maxTorrents)
+            throws IOException {
+        this.maxTorrents = maxTorrents;
         this.blocks = blocks;
         this.runtime = runtime;
         this.server = server;
@@ -76,10 +88,21 @@ final class BtSwarmRuntime implements SwarmRuntime {
         });
         executor.setRemoveOnCancelPolicy(true);
         this.worker = executor;
+        runtime.getEventSource().onTorrentStopped(null, event -> {
+            CompletableFuture<Void> stopped = stoppingTorrents.remove(event.getTorrentId());
+            if (stopped != null) {
+                stopped.complete(null);
+            }
+        });
     }
 
     static BtSwarmRuntime open(FileBlockStore store, InetAddress address, int port, Predicate<InetAddress> admitted)
             throws IOException {
+        return open(store, address, port, admitted, DEFAULT_MAX_TORRENTS);
+    }
+
+    static BtSwarmRuntime open(FileBlockStore store, InetAddress address, int port, Predicate<InetAddress> admitted,
+                               int maxTorrents) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.bind(new InetSocketAddress(address, port));
@@ -94,7 +117,7 @@ final class BtSwarmRuntime implements SwarmRuntime {
                     .module(new SwarmModule(server, verifier, peerSources, admitted))
                     .build();
             runtime.startup();
-            return new BtSwarmRuntime(store.blocks(), runtime, server, verifier, peerSources);
+            return new BtSwarmRuntime(store.blocks(), runtime, server, verifier, peerSources, maxTorrents);
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
@@ -127,18 +150,59 @@ final class BtSwarmRuntime implements SwarmRuntime {
 
     @Override
     public void seed(ContentInfo content) throws IOException {
+        CompletableFuture<Void> stopping = stoppingTorrents.get(torrentId(content));
+        if (stopping != null) {
+            // bt unregisters a stopped torrent a little later, and refuses to start it again until then
+            try {
+                stopping.get(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while " + content.id() + " stopped", e);
+            } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+                LOG.warn("{} did not stop within 5 s; starting it again anyway", content.id());
+            }
+        }
         synchronized (this) {
             ensureOpen();
-            if (swarms.containsKey(content.id())) {
+            Swarm existing = swarms.get(content.id());
+            if (existing != null) {
+                existing.lastUsed = ++uses;
                 return;
             }
             Path file = blocks.completePath(content.id());
             if (content.length() == 0) {
                 return;  // bt cannot describe a torrent without pieces, and there is nothing to send
             }
+            stopLeastRecentlyUsed();
             BlockUnit unit = BlockUnit.sealed(content.id(), file, content.length());
-            swarms.put(content.id(), start(content, unit));
+            Swarm swarm = start(content, unit);
+            swarm.lastUsed = ++uses;
+            swarms.put(content.id(), swarm);
         }
+    }
+
+    /** Makes room for one more torrent by stopping the complete one offered least recently. Holding the lock. */
+    private void stopLeastRecentlyUsed() {
+        if (swarms.size() < maxTorrents) {
+            return;
+        }
+        Swarm oldest = null;
+        for (Swarm swarm : swarms.values()) {
+            boolean complete = swarm.unit.bitmap() == null || swarm.complete.get();
+            if (complete && swarm.waiters.isEmpty() && swarm != active
+                    && (oldest == null || swarm.lastUsed < oldest.lastUsed)) {
+                oldest = swarm;
+            }
+        }
+        if (oldest == null) {
+            LOG.debug("{} torrents, none of them complete and idle: serving one more", swarms.size());
+            return;
+        }
+        swarms.remove(oldest.content.id());
+        // bt unregisters a stopped torrent and closes its storage, so the content can be started again
+        stoppingTorrents.put(torrentId(oldest.content), new CompletableFuture<>());
+        oldest.client.stop();
+        LOG.debug("stopped serving {} (least recently offered of {} torrents)", oldest.content.id(), maxTorrents);
     }
 
     @Override
@@ -493,6 +557,7 @@ final class BtSwarmRuntime implements SwarmRuntime {
         final WantedPieceSelector selector;
         final AtomicBoolean complete = new AtomicBoolean();
         final List<Waiter> waiters = new ArrayList<>();  // guarded by the runtime
+        long lastUsed;  // guarded by the runtime
         BtClient client;
 
         Swarm(ContentInfo content, BlockUnit unit, WantedPieceSelector selector) {

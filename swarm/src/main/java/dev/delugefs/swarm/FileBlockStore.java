@@ -1,6 +1,7 @@
 package dev.delugefs.swarm;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,6 +88,22 @@ final class FileBlockStore implements BlockStore {
         FileChannel channel = openTemp(temp);
         return register(TempContentWriter.empty(temp, channel, pieceLength, blocks, hashExecutor,
                 openWriters::remove));
+    }
+
+    @Override
+    public ContentWriter sparseCopyOf(ContentInfo base) throws IOException {
+        ensureOpen();
+        Path temp = Files.createTempFile(tmp, "c", ".part");
+        FileChannel channel = openTemp(temp);
+        try {
+            if (base.length() > 0) {
+                channel.write(ByteBuffer.allocate(1), base.length() - 1);  // full length, sparse
+            }
+        } catch (IOException | RuntimeException e) {
+            discard(temp, channel);
+            throw e;
+        }
+        return register(TempContentWriter.copying(temp, channel, base, blocks, hashExecutor, openWriters::remove));
     }
 
     @Override

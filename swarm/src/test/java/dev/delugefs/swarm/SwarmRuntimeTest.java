@@ -181,6 +181,28 @@ class SwarmRuntimeTest {
     }
 
     @Test
+    void beyondTheTorrentCapTheLeastRecentlyOfferedIsStoppedAndStartsAgainWhenOffered() throws Exception {
+        try (BlockStore storeA = BlockStore.open(dir.resolve("a"));
+             BlockStore storeB = BlockStore.open(dir.resolve("b"));
+             SwarmRuntime a = BtSwarmRuntime.open((FileBlockStore) storeA, LOOPBACK, 0, remote -> true, 2);
+             SwarmRuntime b = SwarmRuntime.open(storeB, LOOPBACK, 0)) {
+            List<ContentInfo> contents = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                ContentInfo content = seal(storeA, MIB + i, 256 * KIB, 200 + i);
+                a.seed(content);
+                contents.add(content);
+                assertThat(a.torrents()).isLessThanOrEqualTo(2);
+            }
+            // the first was stopped long ago; offered again, it is served again
+            a.seed(contents.get(0));
+            assertThat(a.torrents()).isEqualTo(2);
+            assertThat(b.fetch(contents.get(0), List.of(a.localAddress()), Duration.ofSeconds(20))
+                    .get(30, TimeUnit.SECONDS)).isEqualTo(contents.get(0));
+            assertThat(readAll(storeB, contents.get(0))).isEqualTo(readAll(storeA, contents.get(0)));
+        }
+    }
+
+    @Test
     void connectionsFromAddressesNotAdmittedAreRefused() throws Exception {
         InetAddress other = InetAddress.getByName("127.0.0.2");
         try (BlockStore storeA = BlockStore.open(dir.resolve("a"));

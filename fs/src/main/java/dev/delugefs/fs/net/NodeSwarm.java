@@ -286,11 +286,6 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     }
 
     @Override
-    public void fetch(ContentInfo content) throws IOException {
-        await(content, swarm.fetch(content, peersFor(content), readTimeout), "fetching it whole");
-    }
-
-    @Override
     public void sealed(ContentInfo content) {
         try {
             swarm.seed(content);

@@ -21,11 +21,6 @@ public interface ContentNetwork {
         }
 
         @Override
-        public void fetch(ContentInfo content) throws IOException {
-            throw notStored(content);
-        }
-
-        @Override
         public void sealed(ContentInfo content) {
             // nobody to tell
         }
@@ -40,9 +35,6 @@ public interface ContentNetwork {
      * time fails with an {@link IOException} (EIO at the mount).
      */
     ContentReader reader(ContentInfo content) throws IOException;
-
-    /** Brings the whole content into the local block store, or fails. */
-    void fetch(ContentInfo content) throws IOException;
 
     /** Content just sealed here, for peers to fetch. */
     void sealed(ContentInfo content);

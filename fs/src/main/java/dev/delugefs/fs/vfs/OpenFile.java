@@ -237,7 +237,14 @@ final class OpenFile {
         }
         ContentInfo base = contentInfo(record);
         if (!blocks.has(base.id())) {
-            network.fetch(base);
+            // held elsewhere: fetch only the pieces the changes do not replace whole
+            ContentReader remote = network.reader(base);
+            try {
+                return new RemoteBaseWriter(blocks.sparseCopyOf(base), base, remote);
+            } catch (IOException | RuntimeException e) {
+                remote.close();
+                throw e;
+            }
         }
         return blocks.copyOf(base);
     }

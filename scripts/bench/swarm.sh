@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# The BitTorrent data plane between two nodes on loopback, in one run:
+#   - remote read: a 1 GiB file written on A, read whole on B (cold), against a plain TCP copy of the
+#     same bytes over loopback (sendfile, no BitTorrent) in the same run
+#   - first byte at a random offset: 4 KiB preads of a 256 MiB file on B that B has not fetched, p50 / p99
+#   - 200 x 1 MiB files written on A, read on B one after the other
+# Prints the figures against the targets and a markdown table for docs/benchmarks.md. Run as root from a
+# built tree (mvn -q -DskipTests package). Traffic stays on loopback.
+#
+#   scripts/bench/swarm.sh [--size-mib 1024] [--small 200] [--probes 100] [--dir DIR]
+set -euo pipefail
+
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
+delugefs="$here/scripts/delugefs"
+size_mib=1024
+small=200
+probes=100
+dir="${TMPDIR:-/tmp}"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --size-mib) size_mib="$2"; shift 2 ;;
+    --small) small="$2"; shift 2 ;;
+    --probes) probes="$2"; shift 2 ;;
+    --dir) dir="$2"; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "swarm.sh: unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+for n in "$size_mib" "$small" "$probes"; do
+  [[ "$n" =~ ^[0-9]+$ && "$n" -ge 1 ]] || { echo "swarm.sh: sizes and counts must be positive integers" >&2; exit 2; }
+done
+
+work="$(mktemp -d "$dir/delugefs-swarm-bench.XXXXXX")"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for m in "$work"/mnt-*; do
+    grep -qs " $m " /proc/mounts && fusermount -u -z "$m" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+py=/usr/bin/python3
+free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { # file pattern seconds
+  local deadline=$((SECONDS + $3))
+  until grep -q -- "$2" "$1" 2>/dev/null; do
+    (( SECONDS < deadline )) || { echo "swarm.sh: timed out waiting for '$2' in $1:" >&2; tail -5 "$1.err" >&2 || true; exit 1; }
+    sleep 0.05
+  done
+}
+wait_size() { # path bytes seconds
+  local deadline=$((SECONDS + $3))
+  until [[ "$(stat -c %s "$1" 2>/dev/null || echo -1)" == "$2" ]]; do
+    (( SECONDS < deadline )) || { echo "swarm.sh: $1 did not reach $2 bytes on B" >&2; exit 1; }
+    sleep 0.05
+  done
+}
+drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+now() { $py -c 'import time; print(time.time())'; }
+seconds_since() { $py -c "import sys,time; print(time.time() - float(sys.argv[1]))" "$1"; }
+
+export DELUGEFS_MDNS=off
+pa=$(free_port); pb=$(free_port)
+"$delugefs" create vol --root "$work/root-a" "$work/mnt-a" --listen "127.0.0.1:$pa" --peer "127.0.0.1:$pb" \
+  > "$work/a.out" 2> "$work/a.out.err" &
+pids+=($!)
+wait_for "$work/a.out" "^dfs1-" 60
+token=$(grep "^dfs1-" "$work/a.out" | head -1)
+"$delugefs" mount vol --root "$work/root-b" "$work/mnt-b" --join "$token" --listen "127.0.0.1:$pb" \
+  --peer "127.0.0.1:$pa" > "$work/b.out" 2> "$work/b.out.err" &
+pids+=($!)
+wait_for "$work/b.out" "mounted at" 60
+sleep 2  # both ends see each other (probe interval)
+
+bytes=$((size_mib * 1048576))
+echo "writing ${size_mib} MiB on A ..." >&2
+head -c "$bytes" /dev/urandom > "$work/big.src"
+cp "$work/big.src" "$work/mnt-a/big"
+wait_size "$work/mnt-b/big" "$bytes" 60
+
+echo "plain TCP copy of the same bytes over loopback ..." >&2
+drop_caches
+cat > "$work/tcp.py" <<'PY'
+import os, socket, sys, threading, time
+path = sys.argv[1]
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+def send():
+    c, _ = srv.accept()
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size; off = 0
+        while off < size:
+            off += os.sendfile(c.fileno(), f.fileno(), off, size - off)
+    c.close()
+threading.Thread(target=send, daemon=True).start()
+s = socket.create_connection(srv.getsockname())
+t0 = time.perf_counter(); n = 0; buf = bytearray(1 << 20)
+while True:
+    k = s.recv_into(buf)
+    if not k: break
+    n += k
+print(f"{n / (time.perf_counter() - t0) / 1e6:.0f}")
+PY
+tcp=$($py "$work/tcp.py" "$work/big.src")
+
+echo "reading it on B ..." >&2
+expected=$(sha256sum < "$work/big.src" | cut -d' ' -f1)
+drop_caches
+t0=$(now)
+got=$(sha256sum < "$work/mnt-b/big" | cut -d' ' -f1)
+read_s=$(seconds_since "$t0")
+[[ "$got" == "$expected" ]] || { echo "swarm.sh: B read other bytes than A wrote" >&2; exit 1; }
+remote=$(awk -v b="$bytes" -v s="$read_s" 'BEGIN { printf "%.0f", b / s / 1e6 }')
+# what the reading itself costs: sha256sum of the same bytes from the local disk's page cache
+t0=$(now); sha256sum < "$work/big.src" > /dev/null; local_s=$(seconds_since "$t0")
+localrate=$(awk -v b="$bytes" -v s="$local_s" 'BEGIN { printf "%.0f", b / s / 1e6 }')
+
+echo "first byte at random offsets ..." >&2
+head -c $((256 * 1048576)) /dev/urandom > "$work/mnt-a/probe"
+wait_size "$work/mnt-b/probe" $((256 * 1048576)) 60
+drop_caches
+cat > "$work/probe.py" <<'PY'
+import os, random, sys, time
+f = os.open(sys.argv[1], os.O_RDONLY); n = int(sys.argv[2])
+size = os.fstat(f).st_size; piece = 1 << 20
+rnd = random.Random(1)
+offsets = rnd.sample(range(size // piece), min(n, size // piece))
+lat = []
+for p in offsets:
+    off = p * piece + rnd.randrange(piece - 4096)
+    t0 = time.perf_counter(); os.pread(f, 4096, off); lat.append(time.perf_counter() - t0)
+lat.sort()
+q = lambda x: lat[min(len(lat) - 1, int(x * len(lat)))]
+print(f"{q(0.5) * 1000:.1f} {q(0.99) * 1000:.1f} {lat[-1] * 1000:.1f}")
+PY
+read -r f50 f99 fmax < <($py "$work/probe.py" "$work/mnt-b/probe" "$probes")
+
+echo "$small x 1 MiB files ..." >&2
+mkdir -p "$work/mnt-a/small"
+for i in $(seq 1 "$small"); do head -c 1048576 /dev/urandom > "$work/mnt-a/small/f$i"; done
+wait_size "$work/mnt-b/small/f$small" 1048576 60
+drop_caches
+t0=$(now)
+cat "$work"/mnt-b/small/f* > /dev/null
+small_s=$(seconds_since "$t0")
+smallrate=$(awk -v b="$((small * 1048576))" -v s="$small_s" 'BEGIN { printf "%.0f", b / s / 1e6 }')
+failures=$("$delugefs" status --root "$work/root-b" --json | $py -c 'import json,sys; print(json.load(sys.stdin)["swarm"]["hashFailures"])')
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = (dir == "ge") ? v >= t : v <= t; print ok ? "ok" : "MISSED" }'; }
+cat <<EOT
+
+DelugeFS data plane, 2 nodes on loopback, $(nproc) cores, $(date +%F), ${size_mib} MiB, $small small files
+
+| measure | value | target | |
+| --- | --- | --- | --- |
+| ${size_mib} MiB remote read on B, cold (sha256sum through the mount) | ${remote} MB/s | >= 200 MB/s | $(verdict "$remote" 200 ge) |
+| plain TCP copy, same bytes, loopback | ${tcp} MB/s | | |
+| remote read / TCP copy | $(ratio "$remote" "$tcp") | >= 0.5 | $(verdict "$(ratio "$remote" "$tcp")" 0.5 ge) |
+| (sha256sum of the same bytes from the local page cache) | ${localrate} MB/s | | |
+| first byte at a random offset, p50 | ${f50} ms | <= 50 ms | $(verdict "$f50" 50 le) |
+| first byte at a random offset, p99 | ${f99} ms (max ${fmax}) | <= 300 ms | $(verdict "$f99" 300 le) |
+| $small x 1 MiB remote files, read in turn | ${smallrate} MB/s | | |
+| small files / large file | $(ratio "$smallrate" "$remote") | >= 0.5 | $(verdict "$(ratio "$smallrate" "$remote")" 0.5 ge) |
+| hash failures on B | ${failures} | | |
+EOT
