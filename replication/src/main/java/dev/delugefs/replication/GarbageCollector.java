@@ -37,8 +37,18 @@ public final class GarbageCollector {
     private final Duration retention;
     private final Clock clock;
     private final Map<String, Instant> unreferencedSince = new HashMap<>();
+    private final java.util.function.Consumer<String> collected;
 
     public GarbageCollector(BlockStore blocks, References references, Duration retention, Clock clock) {
+        this(blocks, references, retention, clock, id -> { });
+    }
+
+    /**
+     * @param collected told each content id deleted, so that whoever still has it open (a seeding
+     *                  torrent) lets go of it and its space really comes back
+     */
+    public GarbageCollector(BlockStore blocks, References references, Duration retention, Clock clock,
+                            java.util.function.Consumer<String> collected) {
         if (retention.isNegative()) {
             throw new IllegalArgumentException("retention must not be negative: " + retention);
         }
@@ -46,6 +56,7 @@ public final class GarbageCollector {
         this.references = references;
         this.retention = retention;
         this.clock = clock;
+        this.collected = collected;
     }
 
     public Report collect() throws IOException {
@@ -69,6 +80,7 @@ public final class GarbageCollector {
             if (!since.isAfter(cutoff) && !e.getValue().isAfter(cutoff) && blocks.delete(id)) {
                 unreferencedSince.remove(id);
                 deleted++;
+                collected.accept(id);
             }
         }
         if (deleted > 0) {

@@ -134,7 +134,8 @@ final class BtSwarmRuntime implements SwarmRuntime {
         config.setMaxMessageProcessingInterval(Duration.ofMillis(1));
         // an assignment made while its torrent had no fetch turn holds no pieces and is only replaced once
         // it times out; the default 5 s made every turn idle (DESIGN §10 measured 250–500 ms as best)
-        config.setMaxPieceReceivingTime(Duration.ofMillis(300));
+        config.setMaxPieceReceivingTime(Duration.ofMillis(100));
+        config.setTimeoutedAssignmentPeerBanDuration(Duration.ofSeconds(1));
         config.setMseDisabled(true);  // 2–4 s per connection, and our peers are members
         config.setNetworkBufferSize(256 * 1024);  // 1 MiB per connection exhausted direct memory
         config.setUnreachablePeerBanDuration(Duration.ofSeconds(10));  // 30 min banned a restarted seeder
@@ -198,11 +199,24 @@ final class BtSwarmRuntime implements SwarmRuntime {
             LOG.debug("{} torrents, none of them complete and idle: serving one more", swarms.size());
             return;
         }
-        swarms.remove(oldest.content.id());
-        // bt unregisters a stopped torrent and closes its storage, so the content can be started again
-        stoppingTorrents.put(torrentId(oldest.content), new CompletableFuture<>());
-        oldest.client.stop();
+        stop(oldest);
         LOG.debug("stopped serving {} (least recently offered of {} torrents)", oldest.content.id(), maxTorrents);
+    }
+
+    @Override
+    public synchronized void drop(String contentId) {
+        Swarm swarm = swarms.get(contentId);
+        if (swarm != null && (swarm.unit.bitmap() == null || swarm.complete.get()) && swarm.waiters.isEmpty()) {
+            stop(swarm);
+        }
+    }
+
+    /** Stops a complete torrent; bt unregisters it and closes its storage, so it can be started again. */
+    private void stop(Swarm swarm) {
+        swarms.remove(swarm.content.id());
+        turnQueue.remove(swarm);
+        stoppingTorrents.put(torrentId(swarm.content), new CompletableFuture<>());
+        swarm.client.stop();
     }
 
     @Override

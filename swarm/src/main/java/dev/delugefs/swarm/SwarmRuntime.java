@@ -79,6 +79,12 @@ public interface SwarmRuntime extends Closeable {
     /** Whether the pieces covering {@code length} bytes from {@code offset} are verified here. */
     boolean hasRange(ContentInfo content, long offset, long length);
 
+    /**
+     * Stops serving content that is stored complete (it was deleted, or is about to be), closing the file
+     * the torrent holds open. Content being fetched is left alone.
+     */
+    void drop(String contentId);
+
     /** Content being fetched and not yet complete. */
     List<Transfer> transfers();
 

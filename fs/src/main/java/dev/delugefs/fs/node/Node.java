@@ -2,6 +2,7 @@ package dev.delugefs.fs.node;
 
 import dev.delugefs.discovery.NodeIdentity;
 import dev.delugefs.fs.net.NodeNetwork;
+import dev.delugefs.fs.net.NodeSwarm;
 import dev.delugefs.fs.vfs.DelugeVfs;
 import dev.delugefs.fs.vfs.Vfs;
 import dev.delugefs.metadata.Hlc;
@@ -23,6 +24,8 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * One running node over one storage root: starts the parts bottom-up and stops them top-down, so that at
@@ -66,6 +69,7 @@ public final class Node implements Closeable {
         FileLock lock = StorageRoot.lock(root);
         NamespaceStore store = null;
         BlockStore blocks = null;
+        AtomicReference<NodeSwarm> swarm = new AtomicReference<>();  // set once the network runs
         Node node;
         Namespace namespace;
         try {
@@ -75,7 +79,12 @@ public final class Node implements Closeable {
             namespace = new Namespace(store.snapshot(), store::record, new Hlc(), identity.nodeId());
             DelugeVfs vfs = new DelugeVfs(namespace, blocks, volume.pieceLength(), store::sync, Files.getFileStore(root));
             ScheduledExecutorService housekeeping = startCollector(blocks, new ContentReferences(namespace, vfs),
-                    options.gcRetention());
+                    options.gcRetention(), id -> {
+                        NodeSwarm serving = swarm.get();
+                        if (serving != null) {
+                            serving.collected(id);
+                        }
+                    });
             log.info("node {} of volume '{}' open on {} ({} entries)", identity.nodeId(), volume.name(), root,
                     namespace.inodeCount());
             node = new Node(root, identity, lock, store, blocks, vfs, housekeeping);
@@ -92,6 +101,7 @@ public final class Node implements Closeable {
             try {
                 node.network = NodeNetwork.start(root, identity, opened, node.blocks, options.network());
                 node.vfs.connect(node.network.swarm());
+                swarm.set(node.network.swarm());
             } catch (IOException | RuntimeException e) {
                 node.close();
                 throw e;
@@ -102,8 +112,8 @@ public final class Node implements Closeable {
 
     /** Space of deleted files comes back once a collection finds their content unneeded for the window. */
     private static ScheduledExecutorService startCollector(BlockStore blocks, GarbageCollector.References references,
-                                                           Duration retention) {
-        GarbageCollector collector = new GarbageCollector(blocks, references, retention, Clock.systemUTC());
+                                                           Duration retention, Consumer<String> collected) {
+        GarbageCollector collector = new GarbageCollector(blocks, references, retention, Clock.systemUTC(), collected);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "garbage-collector");
             t.setDaemon(true);
