@@ -7,10 +7,13 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.io.IOException;
+import org.slf4j.LoggerFactory;
 
 @Command(name = "torrent", mixinStandardHelpOptions = true,
         description = {"Write the .torrent of a file to standard output: any BitTorrent client can fetch the "
-                + "file's bytes with it. The torrent's single file is named 'data'."})
+                + "file's bytes with it from a node that holds it (the node running on this root serves it "
+                + "from now on). The torrent's single file is named 'data'."})
 final class TorrentCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", description = "A file in a mounted volume, or with --root a path inside the volume.")
     String path;
@@ -20,8 +23,26 @@ final class TorrentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.out.write(TorrentFile.encode(VolumeFile.resolve(path, root).content()));
+        VolumeFile file = VolumeFile.resolve(path, root);
+        System.out.write(TorrentFile.encode(file.content()));
         System.out.flush();
+        offer(file);
         return 0;
+    }
+
+    /**
+     * A node serves content when a peer asks for it; a stock client cannot ask, so the node is asked
+     * here, as a peer would. Best effort: without a running node the .torrent is still written.
+     */
+    private static void offer(VolumeFile file) {
+        if (file.content().length() == 0) {
+            return;
+        }
+        try (NodeControl node = NodeControl.open(file.storageRoot())) {
+            node.call("swarm-offer " + file.content().id(), PinCommand.describe(file.content()));
+        } catch (IOException | RuntimeException e) {
+            LoggerFactory.getLogger(TorrentCommand.class).debug("the node of {} does not serve {} now: {}",
+                    file.storageRoot(), file.volumePath(), e.toString());
+        }
     }
 }

@@ -227,12 +227,21 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
      * garbage collector).
      */
     private void fetchDirect(ContentInfo content) throws IOException {
-        for (HolderFinder.Holder holder : holdersOrFail(content)) {
+        // no swarm-offer first: it would start a torrent on the holder for nothing. Known holders are
+        // asked first, then every peer that is up; one without the content says so at once.
+        List<PeerDirectory.PeerLink> candidates = new ArrayList<>();
+        holders.known(content).forEach(h -> candidates.add(h.link()));
+        for (PeerDirectory.PeerLink peer : peers.peers()) {
+            if (candidates.stream().noneMatch(c -> c.nodeId().equals(peer.nodeId()))) {
+                candidates.add(peer);
+            }
+        }
+        for (PeerDirectory.PeerLink peer : candidates) {
             try {
-                ExecResult result = holder.link().session().exec(CONTENT + " " + content.id(), new byte[0], readTimeout);
+                ExecResult result = peer.session().exec(CONTENT + " " + content.id(), new byte[0], readTimeout);
                 byte[] bytes = result.stdout();
                 if (!result.succeeded() || bytes.length != content.length()) {
-                    log.warn("peer {} did not send {}: {}", holder.link().nodeId(), content.id(),
+                    log.debug("peer {} did not send {}: {}", peer.nodeId(), content.id(),
                             result.succeeded() ? bytes.length + " bytes" : result.stderrText().strip());
                     continue;
                 }
@@ -242,17 +251,18 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
                     got = writer.seal();
                 }
                 if (got.id().equals(content.id())) {
-                    sealed(got);
                     return;
                 }
                 directHashFailures.incrementAndGet();
-                log.warn("peer {} sent bytes of {} that hash to {}: dropped", holder.link().nodeId(), content.id(), got.id());
+                log.warn("peer {} sent bytes of {} that hash to {}: dropped", peer.nodeId(), content.id(), got.id());
             } catch (IOException e) {
-                log.warn("could not fetch {} from peer {}: {}", content.id(), holder.link().nodeId(), e.toString());
+                log.warn("could not fetch {} from peer {}: {}", content.id(), peer.nodeId(), e.toString());
             }
         }
         holders.forget(content);
-        String message = "no holder sent content " + content.id() + " intact";
+        String message = candidates.isEmpty()
+                ? "content " + content.id() + " is not stored on this node, and no peer is up"
+                : "content " + content.id() + " is not stored on this node, and no peer that is up sent it intact";
         log.warn(message);
         throw new FsException(Errno.EIO, message);
     }
@@ -303,15 +313,6 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     /** Content the garbage collector deleted: stop serving it, so its space comes back. */
     public void collected(String contentId) {
         swarm.drop(contentId);
-    }
-
-    @Override
-    public void sealed(ContentInfo content) {
-        try {
-            swarm.seed(content);
-        } catch (IOException | RuntimeException e) {
-            log.warn("could not serve newly sealed content {} to peers: {}", content.id(), e.toString());
-        }
     }
 
     private List<HolderFinder.Holder> holdersOrFail(ContentInfo content) throws FsException {
@@ -392,7 +393,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             long length = Math.min(dst.remaining(), content.length() - offset);
             boolean sequential = Math.abs(offset - lastEnd) <= SEQUENTIAL_SLACK;
             lastEnd = offset + length;
-            long readAhead = sequential ? READ_AHEAD : 0;
+            long readAhead = sequential ? READ_AHEAD : content.pieceLength();
             if (!blocks.has(content.id()) && content.length() <= DIRECT_MAX) {
                 synchronized (this) {
                     if (!blocks.has(content.id())) {

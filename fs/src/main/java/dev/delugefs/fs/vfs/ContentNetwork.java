@@ -8,8 +8,8 @@ import dev.delugefs.swarm.ContentReader;
 import java.io.IOException;
 
 /**
- * How the Vfs reaches content that other nodes hold, and tells them of content sealed here. The Vfs
- * asks only when the block store does not have the content complete.
+ * How the Vfs reaches content that other nodes hold. The Vfs asks only when the block store does not
+ * have the content complete. (Content sealed here is served when a peer asks for it; nothing to tell.)
  */
 public interface ContentNetwork {
 
@@ -18,11 +18,6 @@ public interface ContentNetwork {
         @Override
         public ContentReader reader(ContentInfo content) throws IOException {
             throw notStored(content);
-        }
-
-        @Override
-        public void sealed(ContentInfo content) {
-            // nobody to tell
         }
 
         private FsException notStored(ContentInfo content) {
@@ -35,7 +30,4 @@ public interface ContentNetwork {
      * time fails with an {@link IOException} (EIO at the mount).
      */
     ContentReader reader(ContentInfo content) throws IOException;
-
-    /** Content just sealed here, for peers to fetch. */
-    void sealed(ContentInfo content);
 }

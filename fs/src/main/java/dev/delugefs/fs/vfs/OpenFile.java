@@ -208,7 +208,6 @@ final class OpenFile {
         closeReader();
         long sealedMtime = mtime;
         long sealedCtime = ctime;
-        network.sealed(info);
         Record.Content content = new Record.Content(info.id(), info.pieceLength(), info.pieces());
         namespace.update(inode, r -> r.toBuilder().size(info.length()).content(content)
                 .mtime(sealedMtime).ctime(Math.max(sealedCtime, r.ctime())).build());
