@@ -256,11 +256,10 @@ final class BtSwarmRuntime implements SwarmRuntime {
                     return result;
                 }
                 Swarm swarm = swarmFor(content);
-                long end = Math.min(content.length(), offset + Math.max(1, length));
-                int from = (int) Math.min(content.pieceCount() - 1, Math.max(0, offset) / content.pieceLength());
-                int to = (int) ((end - 1) / content.pieceLength()) + 1;
-                int aheadTo = (int) Math.min(content.pieceCount(),
-                        (Math.min(content.length(), end + Math.max(0, readAhead)) - 1) / content.pieceLength() + 1);
+                Span span = Span.of(content, offset, length);
+                int from = span.from();
+                int to = span.to();
+                int aheadTo = Span.of(content, offset, length + Math.max(0, readAhead)).to();
                 BitSet verified = swarm.unit.bitmap().verified();
                 swarm.selector.want(from, aheadTo);
                 if (swarm.complete.get() || covers(verified, from, to)) {
@@ -307,10 +306,8 @@ final class BtSwarmRuntime implements SwarmRuntime {
         if (swarm == null || swarm.unit.bitmap() == null) {
             return false;
         }
-        long end = Math.min(content.length(), offset + Math.max(1, length));
-        int from = (int) (Math.max(0, offset) / content.pieceLength());
-        int to = (int) ((end - 1) / content.pieceLength()) + 1;
-        return covers(swarm.unit.bitmap().verified(), from, to);
+        Span span = Span.of(content, offset, length);
+        return covers(swarm.unit.bitmap().verified(), span.from(), span.to());
     }
 
     @Override
@@ -567,6 +564,15 @@ final class BtSwarmRuntime implements SwarmRuntime {
 
     private static TorrentId torrentId(ContentInfo content) {
         return TorrentId.fromBytes(HexFormat.of().parseHex(content.id()));
+    }
+
+    /** The pieces {@code from} to {@code to} (exclusive) that hold a byte range, clipped to the content. */
+    private record Span(int from, int to) {
+        static Span of(ContentInfo content, long offset, long length) {
+            long start = Math.min(Math.max(0, offset), content.length() - 1);
+            long end = Math.min(content.length(), start + Math.max(1, length));
+            return new Span((int) (start / content.pieceLength()), (int) ((end - 1) / content.pieceLength()) + 1);
+        }
     }
 
     /** A read waiting for pieces {@code from} to {@code to} (exclusive). */
