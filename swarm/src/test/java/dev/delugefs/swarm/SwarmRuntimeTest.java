@@ -181,6 +181,31 @@ class SwarmRuntimeTest {
     }
 
     @Test
+    void aContentNobodyServesDoesNotHoldUpAnotherOne() throws Exception {
+        int deadPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, LOOPBACK)) {
+            deadPort = socket.getLocalPort();
+        }
+        try (BlockStore storeA = BlockStore.open(dir.resolve("a"));
+             BlockStore storeB = BlockStore.open(dir.resolve("b"));
+             SwarmRuntime a = SwarmRuntime.open(storeA, LOOPBACK, 0);
+             SwarmRuntime b = SwarmRuntime.open(storeB, LOOPBACK, 0)) {
+            ContentInfo stuck = seal(storeA, 4 * MIB, 256 * KIB, 300);  // A never serves this one
+            ContentInfo served = seal(storeA, 4 * MIB, 256 * KIB, 301);
+            a.seed(served);
+            var waiting = b.fetch(stuck, List.of(new InetSocketAddress(LOOPBACK, deadPort), a.localAddress()),
+                    Duration.ofSeconds(20));
+            long start = System.nanoTime();
+            assertThat(b.fetch(served, List.of(a.localAddress()), Duration.ofSeconds(20)).get(30, TimeUnit.SECONDS))
+                    .isEqualTo(served);
+            // the stuck one holds the download turn for at most a slice at a time
+            assertThat(System.nanoTime() - start).isLessThan(Duration.ofSeconds(5).toNanos());
+            assertThat(waiting).isNotDone();
+            assertThat(readAll(storeB, served)).isEqualTo(readAll(storeA, served));
+        }
+    }
+
+    @Test
     void beyondTheTorrentCapTheLeastRecentlyOfferedIsStoppedAndStartsAgainWhenOffered() throws Exception {
         try (BlockStore storeA = BlockStore.open(dir.resolve("a"));
              BlockStore storeB = BlockStore.open(dir.resolve("b"));
