@@ -114,6 +114,30 @@ public final class Namespace {
         }
     }
 
+    /**
+     * Up to {@code limit} entries that follow {@code inode} in its directory, by name: the files a reader
+     * going through the directory in order opens next.
+     */
+    public List<Entry> nextSiblings(Inode inode, int limit) {
+        lock.readLock().lock();
+        try {
+            List<Entry> entries = new ArrayList<>(limit);
+            Inode dir = inode.parent;
+            if (!inode.isLinked() || dir == null || dir.children == null) {
+                return entries;
+            }
+            for (Map.Entry<String, Inode> e : dir.children.tailMap(inode.name, false).entrySet()) {
+                if (entries.size() >= limit) {
+                    break;
+                }
+                entries.add(new Entry(e.getKey(), e.getValue()));
+            }
+            return entries;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** The inode's current path, or null once it is unlinked. */
     public String pathOf(Inode inode) {
         lock.readLock().lock();

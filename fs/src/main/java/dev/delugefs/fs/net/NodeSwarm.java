@@ -73,6 +73,14 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     private final Duration readTimeout;
     private final Set<InetAddress> offeredTo = ConcurrentHashMap.newKeySet();
     private final HolderFinder holders;
+    /** Direct fetches under way, so that a read and a prefetch of one content fetch it once. */
+    private final Map<String, CompletableFuture<Void>> directFetches = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ThreadPoolExecutor prefetching = new java.util.concurrent.ThreadPoolExecutor(
+            2, 2, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(32), r -> {
+                Thread t = new Thread(r, "prefetch");
+                t.setDaemon(true);
+                return t;
+            }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
     private final AtomicLong directHashFailures = new AtomicLong();
     private final Map<String, CompletableFuture<?>> pins = new ConcurrentHashMap<>();
 
@@ -306,6 +314,52 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     }
 
     @Override
+    public void prefetch(ContentInfo content) {
+        if (content.length() == 0 || content.length() > DIRECT_MAX || blocks.has(content.id())
+                || directFetches.containsKey(content.id())) {
+            return;
+        }
+        prefetching.execute(() -> {
+            try {
+                fetchDirectOnce(content);
+            } catch (IOException | RuntimeException e) {
+                log.debug("prefetch of {} failed: {}", content.id(), e.toString());
+            }
+        });
+    }
+
+    /** Fetches small content whole, or waits for the fetch of it already under way. */
+    private void fetchDirectOnce(ContentInfo content) throws IOException {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> running = directFetches.putIfAbsent(content.id(), mine);
+        if (running != null) {
+            try {
+                running.get(readTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FsException(Errno.EIO, "interrupted while fetching " + content.id());
+            } catch (ExecutionException | TimeoutException e) {
+                // that one failed: this read tries for itself
+            }
+            if (!blocks.has(content.id())) {
+                fetchDirect(content);
+            }
+            return;
+        }
+        try {
+            if (!blocks.has(content.id())) {
+                fetchDirect(content);
+            }
+            mine.complete(null);
+        } catch (IOException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            directFetches.remove(content.id(), mine);
+        }
+    }
+
+    @Override
     public ContentReader reader(ContentInfo content) throws IOException {
         return new FetchingReader(content);
     }
@@ -371,6 +425,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
 
     @Override
     public void close() throws IOException {
+        prefetching.shutdownNow();
         holders.close();
         swarm.close();
     }
@@ -395,11 +450,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             lastEnd = offset + length;
             long readAhead = sequential ? READ_AHEAD : content.pieceLength();
             if (!blocks.has(content.id()) && content.length() <= DIRECT_MAX) {
-                synchronized (this) {
-                    if (!blocks.has(content.id())) {
-                        fetchDirect(content);
-                    }
-                }
+                fetchDirectOnce(content);
             } else if (!blocks.has(content.id())) {
                 // a range already here needs no holder, but still moves the read-ahead on
                 List<InetSocketAddress> from = swarm.hasRange(content, offset, length)

@@ -30,4 +30,11 @@ public interface ContentNetwork {
      * time fails with an {@link IOException} (EIO at the mount).
      */
     ContentReader reader(ContentInfo content) throws IOException;
+
+    /**
+     * A hint that {@code content} is likely read soon (the next file of a directory being read in order):
+     * fetch it in the background if that is cheap. Never blocks, never fails.
+     */
+    default void prefetch(ContentInfo content) {
+    }
 }

@@ -6,6 +6,7 @@ import dev.delugefs.metadata.Inode;
 import dev.delugefs.metadata.Namespace;
 import dev.delugefs.metadata.Record;
 import dev.delugefs.swarm.BlockStore;
+import dev.delugefs.swarm.ContentInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,8 @@ public final class DelugeVfs implements Vfs {
     private final FileStore disk;
     private final SpaceGuard space;
     private volatile ContentNetwork network = ContentNetwork.LOCAL_ONLY;
+    /** How many following files of a directory an open of a remote file asks for ahead. */
+    private static final int PREFETCH_SIBLINGS = 4;
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, OpenFile> openFiles = new ConcurrentHashMap<>();
@@ -136,7 +139,25 @@ public final class DelugeVfs implements Vfs {
         if (inode.isDirectory() && OpenFlags.writable(flags)) {
             throw new FsException(Errno.EISDIR, path);
         }
-        return openInode(inode, flags);
+        long handle = openInode(inode, flags);
+        prefetchNextSiblings(inode);
+        return handle;
+    }
+
+    /** Files after a remote file in its directory, asked for ahead: cp -r, tar and cat * read them next. */
+    private void prefetchNextSiblings(Inode inode) {
+        ContentNetwork net = network;
+        Record.Content opened = inode.record().content();
+        if (net == ContentNetwork.LOCAL_ONLY || opened == null || blocks.has(opened.id())) {
+            return;
+        }
+        for (Namespace.Entry sibling : namespace.nextSiblings(inode, PREFETCH_SIBLINGS)) {
+            Record record = sibling.inode().record();
+            Record.Content content = record.content();
+            if (record.type() == Record.Type.FILE && content != null && !blocks.has(content.id())) {
+                net.prefetch(ContentInfo.of(record.size(), content.pieceLength(), content.pieces()));
+            }
+        }
     }
 
     private long openInode(Inode inode, int flags) throws IOException {

@@ -8,6 +8,7 @@ import dev.delugefs.metadata.Namespace;
 import dev.delugefs.metadata.Record;
 import dev.delugefs.swarm.BlockStore;
 import dev.delugefs.swarm.ContentInfo;
+import dev.delugefs.swarm.ContentReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -106,6 +108,39 @@ class DelugeVfsTest {
 
     private interface ThrowingCall {
         void run() throws IOException;
+    }
+
+    @Test
+    void openingAFileHeldElsewhereHintsTheNextRemoteFilesOfItsDirectory() throws IOException {
+        vfs.mkdir("/d", 0755, USER);
+        vfs.mkdir("/d/sub", 0755, USER);
+        Map<String, String> ids = new java.util.HashMap<>();
+        for (String name : List.of("f1", "f2", "f3", "f4", "f5", "f6")) {
+            writeFile("/d/" + name, ("bytes of " + name).getBytes());
+            ids.put(name, namespace.lookup("/d/" + name).record().content().id());
+        }
+        for (String remote : List.of("f1", "f2", "f3", "f5", "f6")) {
+            blocks.delete(ids.get(remote));  // their bytes are on other nodes now
+        }
+        List<String> hinted = Collections.synchronizedList(new ArrayList<>());
+        vfs.connect(new ContentNetwork() {
+            @Override
+            public ContentReader reader(ContentInfo content) throws IOException {
+                throw new java.nio.file.NoSuchFileException(content.id());
+            }
+
+            @Override
+            public void prefetch(ContentInfo content) {
+                hinted.add(content.id());
+            }
+        });
+        vfs.release(vfs.open("/d/f1", O_RDONLY));
+        // the next four entries are f2..f5: f4 is here already, and only files are hinted
+        assertThat(hinted).containsExactly(ids.get("f2"), ids.get("f3"), ids.get("f5"));
+
+        hinted.clear();
+        vfs.release(vfs.open("/d/f4", O_RDONLY));
+        assertThat(hinted).as("a local file's siblings are not hinted").isEmpty();
     }
 
     @Test
