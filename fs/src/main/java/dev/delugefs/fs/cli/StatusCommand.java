@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show what the running node of a storage root knows: its peers (up or down, free "
-                + "space, last seen) and its BitTorrent transfers and hash failures."})
+                + "space, last seen), how many files are under or over the replication target, and its "
+                + "BitTorrent transfers and hash failures."})
 final class StatusCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,6 +50,12 @@ final class StatusCommand implements Callable<Integer> {
                     peer.path("up").asBoolean() ? "up" : "DOWN", String.join(",", strings(peer.path("addresses"))),
                     bytes(peer.path("freeBytes").asLong()), ago(peer.path("lastSeen").asText()));
         }
+        JsonNode replication = status.path("replication");
+        out.printf("replication: target %d copies; of %d contents %d under target, %d over, %d with no copy on a node "
+                        + "that is up (as of %s)%n", replication.path("target").asInt(), replication.path("contents").asInt(),
+                replication.path("underTarget").asInt(), replication.path("overTarget").asInt(),
+                replication.path("unavailable").asInt(),
+                replication.path("lastRound").asText().isEmpty() ? "no round yet" : ago(replication.path("lastRound").asText()) + " ago");
         JsonNode swarm = status.path("swarm");
         out.printf("swarm: port %d, %d torrents, %d hash failures%n", swarm.path("btPort").asInt(),
                 swarm.path("torrents").asInt(), swarm.path("hashFailures").asLong());

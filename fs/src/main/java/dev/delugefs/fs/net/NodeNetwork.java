@@ -16,8 +16,11 @@ import dev.delugefs.discovery.PeerSession;
 import dev.delugefs.discovery.StaticPeers;
 import dev.delugefs.metadata.NamespaceStore;
 import dev.delugefs.metadata.PeerDirectory;
+import dev.delugefs.metadata.VolumeConfig;
 import dev.delugefs.metadata.VolumeSync;
 import dev.delugefs.swarm.BlockStore;
+import dev.delugefs.swarm.ContentInfo;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +48,9 @@ public final class NodeNetwork implements Closeable {
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(5);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(15);
+    private static final Duration REPLICATION_INTERVAL = Duration.ofSeconds(5);
+    /** Peers are found within a few probe intervals; before that, copies on them would look lost. */
+    private static final Duration REPLICATION_GRACE = Duration.ofSeconds(8);
 
     /** The node's network flags. */
     public record Settings(HostPort listen, List<HostPort> peers, InetAddress bind, List<HostPort> advertise,
@@ -70,6 +76,7 @@ public final class NodeNetwork implements Closeable {
     private final Map<String, PeerSession> sessions = new ConcurrentHashMap<>();
     private final PeerTable peerTable = new PeerTable();
     private volatile NodeSwarm swarm;
+    private volatile Replicator replicator;
 
     private NodeNetwork(ChannelServer server, ChannelClient client, Membership membership, MdnsDiscovery mdns,
                         VolumeSync sync, AuthorizedKeys members) {
@@ -82,7 +89,8 @@ public final class NodeNetwork implements Closeable {
     }
 
     public static NodeNetwork start(Path root, NodeIdentity identity, NamespaceStore store, BlockStore blocks,
-                                    Settings settings) throws IOException {
+                                    Settings settings, Supplier<Map<String, ContentInfo>> contents)
+            throws IOException {
         NodeKeys keys = NodeKeys.load(root);
         ChannelSettings saved = ChannelSettings.load(root);
         HostPort listen = settings.listen() != null ? settings.listen()
@@ -104,7 +112,10 @@ public final class NodeNetwork implements Closeable {
         Directory directory = new Directory(holder);
         NodeSwarm swarm;
         try {
-            swarm = startSwarm(blocks, listen, settings, savedBtPort, directory, server);
+            InetAddress btAddress = InetAddress.getByName(listen.host());
+            swarm = startSwarm(settings, savedBtPort, btAddress, port -> NodeSwarm.start(blocks, btAddress, port,
+                    directory, directory::memberAddresses, settings.readTimeout(), server,
+                    () -> replicationTarget(store), () -> freeBytes(root)));
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
@@ -136,8 +147,10 @@ public final class NodeNetwork implements Closeable {
         NodeNetwork network = new NodeNetwork(server, client, membership, mdns, sync, members);
         network.swarm = swarm;
         holder[0] = network;
+        network.replicator = new Replicator(identity.nodeId(), hostId(), directory, membership, swarm, blocks,
+                () -> replicationTarget(store), () -> freeBytes(root), contents, REPLICATION_INTERVAL);
         server.register(StatusCommand.NAME, new StatusCommand(identity, store, network.peerTable, swarm,
-                Files.getFileStore(root)));
+                network.replicator, Files.getFileStore(root)));
         membership.addListener(new MembershipListener() {
             @Override
             public void peerUp(PeerInfo peer) {
@@ -167,6 +180,7 @@ public final class NodeNetwork implements Closeable {
             store.addCommitListener(head -> announcer.update(head.name(), freeBytes(root)));
         }
         sync.start(server);
+        network.replicator.start(REPLICATION_GRACE);
         log.info("channel listening on {} ({}), node key {}", server.address(), reachable, keys.fingerprint());
         return network;
     }
@@ -181,18 +195,20 @@ public final class NodeNetwork implements Closeable {
         return swarm;
     }
 
+    /** Starts the node's BitTorrent side on one port. */
+    private interface SwarmStarter {
+        NodeSwarm on(int port) throws IOException;
+    }
+
     /**
      * The runtime listens on the channel's host, on --bt-port, else on the port it had last time, else on
      * a free one. A remembered port that is taken now is given up for a free one; a given one is not.
      */
-    private static NodeSwarm startSwarm(BlockStore blocks, HostPort listen, Settings settings, Integer savedBtPort,
-                                        Directory directory, ChannelServer server) throws IOException {
-        InetAddress address = InetAddress.getByName(listen.host());
-        java.util.function.Supplier<java.util.Set<InetAddress>> members = () -> directory.memberAddresses();
+    private static NodeSwarm startSwarm(Settings settings, Integer savedBtPort, InetAddress address,
+                                        SwarmStarter starter) throws IOException {
         if (settings.btPort() != null) {
             try {
-                return NodeSwarm.start(blocks, address, settings.btPort(), directory, members, settings.readTimeout(),
-                        server);
+                return starter.on(settings.btPort());
             } catch (java.net.BindException e) {
                 throw new IOException("--bt-port " + settings.btPort() + " on " + address.getHostAddress()
                         + " is taken: " + e.getMessage(), e);
@@ -200,12 +216,25 @@ public final class NodeNetwork implements Closeable {
         }
         if (savedBtPort != null && savedBtPort != 0) {
             try {
-                return NodeSwarm.start(blocks, address, savedBtPort, directory, members, settings.readTimeout(), server);
+                return starter.on(savedBtPort);
             } catch (java.net.BindException e) {
                 log.warn("BitTorrent port {} is taken now; taking a free one", savedBtPort);
             }
         }
-        return NodeSwarm.start(blocks, address, 0, directory, members, settings.readTimeout(), server);
+        return starter.on(0);
+    }
+
+    /** The volume's replication target as committed now (a merge may have changed it since start). */
+    static int replicationTarget(NamespaceStore store) {
+        try {
+            byte[] json = store.files(VolumeConfig.FILE_NAME).get(VolumeConfig.FILE_NAME);
+            if (json != null) {
+                return VolumeConfig.fromJson(json).replication();
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not read {}: {}", VolumeConfig.FILE_NAME, e.toString());
+        }
+        return store.volume().replication();
     }
 
     private PeerSession session(PeerInfo peer) {
@@ -317,6 +346,7 @@ public final class NodeNetwork implements Closeable {
 
     @Override
     public void close() {
+        closeQuietly(replicator);
         closeQuietly(sync);
         closeQuietly(swarm);
         try {

@@ -50,6 +50,8 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     static final String OFFER = "swarm-offer";
     static final String PIN = "pin";
     static final String CONTENT = "content";
+    static final String MIRROR = "please-mirror";
+    static final String STOP_MIRRORING = "please-stop-mirroring";
     /**
      * Content up to this size is fetched whole from one holder over the channel, checked against its piece
      * hashes like any piece: a torrent costs 100–200 ms to start in bt 1.10 (it polls for the handshake
@@ -84,8 +86,14 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     private final AtomicLong directHashFailures = new AtomicLong();
     private final Map<String, CompletableFuture<?>> pins = new ConcurrentHashMap<>();
 
+    private final java.util.function.IntSupplier target;
+    private final java.util.function.LongSupplier freeBytes;
+
     private NodeSwarm(SwarmRuntime swarm, BlockStore blocks, PeerDirectory peers,
-                      Supplier<Set<InetAddress>> memberAddresses, Duration readTimeout) {
+                      Supplier<Set<InetAddress>> memberAddresses, Duration readTimeout,
+                      java.util.function.IntSupplier target, java.util.function.LongSupplier freeBytes) {
+        this.target = target;
+        this.freeBytes = freeBytes;
         this.swarm = swarm;
         this.blocks = blocks;
         this.peers = peers;
@@ -100,14 +108,17 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
      * @throws java.net.BindException if the port is taken
      */
     static NodeSwarm start(BlockStore blocks, InetAddress address, int port, PeerDirectory peers,
-                           Supplier<Set<InetAddress>> memberAddresses, Duration readTimeout, ChannelServer server)
+                           Supplier<Set<InetAddress>> memberAddresses, Duration readTimeout, ChannelServer server,
+                           java.util.function.IntSupplier target, java.util.function.LongSupplier freeBytes)
             throws IOException {
         NodeSwarm[] self = new NodeSwarm[1];
         SwarmRuntime runtime = SwarmRuntime.open(blocks, address, port, remote -> self[0].admits(remote));
-        self[0] = new NodeSwarm(runtime, blocks, peers, memberAddresses, readTimeout);
+        self[0] = new NodeSwarm(runtime, blocks, peers, memberAddresses, readTimeout, target, freeBytes);
         server.register(OFFER, self[0]::offer);
         server.register(PIN, self[0]::pin);
         server.register(CONTENT, self[0]::content);
+        server.register(MIRROR, self[0]::mirror);
+        server.register(STOP_MIRRORING, self[0]::stopMirroring);
         return self[0];
     }
 
@@ -161,6 +172,64 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         if (content == null) {
             return 2;
         }
+        return reply(request, pinState(content));
+    }
+
+    /**
+     * {@code please-mirror ID}, content described on stdin: a peer asks this node to keep a copy (DESIGN
+     * §9). Refused when the copy would not fit; otherwise as {@code pin}.
+     */
+    private int mirror(CommandRequest request) throws IOException {
+        ContentInfo content = describedContent(request);
+        if (content == null) {
+            return 2;
+        }
+        if (!blocks.has(content.id()) && freeBytes.getAsLong() <= content.length()) {
+            complain(request, MIRROR + ": no room for " + content.length() + " bytes");
+            return 1;
+        }
+        return reply(request, pinState(content));
+    }
+
+    /**
+     * {@code please-stop-mirroring ID}, content described on stdin: drops this node's copy, but only if
+     * the peers that are up still hold at least the volume's target of copies without it.
+     */
+    private int stopMirroring(CommandRequest request) throws IOException {
+        ContentInfo content = describedContent(request);
+        if (content == null) {
+            return 2;
+        }
+        return reply(request, Map.of("dropped", dropIfEnoughElsewhere(content)));
+    }
+
+    /** Drops the local copy if enough others remain, counted afresh. */
+    boolean dropIfEnoughElsewhere(ContentInfo content) throws IOException {
+        if (!blocks.has(content.id()) || pins.containsKey(content.id())) {
+            return false;
+        }
+        holders.forget(content);
+        int elsewhere = holders.holders(content).size();
+        if (elsewhere < target.getAsInt()) {
+            log.info("kept {}: {} other copies, the target is {}", content.id(), elsewhere, target.getAsInt());
+            return false;
+        }
+        swarm.drop(content.id());
+        boolean dropped = blocks.delete(content.id());
+        if (dropped) {
+            log.info("dropped the copy of {}: {} other copies remain", content.id(), elsewhere);
+        }
+        return dropped;
+    }
+
+    private static int reply(CommandRequest request, Map<String, Object> answer) throws IOException {
+        request.stdout().write(JSON.writeValueAsBytes(answer));
+        request.stdout().write('\n');
+        return 0;
+    }
+
+    /** Starts fetching the content whole if it is not here, and tells how far it is. */
+    private Map<String, Object> pinState(ContentInfo content) {
         Map<String, Object> answer = new LinkedHashMap<>();
         boolean complete = blocks.has(content.id()) || content.length() == 0 && swarmFetchEmpty(content);
         CompletableFuture<?> running = complete ? null : pins.computeIfAbsent(content.id(), id -> startPin(content));
@@ -183,9 +252,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         answer.put("complete", complete);
         answer.put("piecesVerified", verified);
         answer.put("pieces", content.pieceCount());
-        request.stdout().write(JSON.writeValueAsBytes(answer));
-        request.stdout().write('\n');
-        return 0;
+        return answer;
     }
 
     private boolean swarmFetchEmpty(ContentInfo content) {

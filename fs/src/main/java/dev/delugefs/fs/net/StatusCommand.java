@@ -23,9 +23,12 @@ final class StatusCommand implements CommandHandler {
     private final NamespaceStore store;
     private final PeerTable peers;
     private final NodeSwarm swarm;
+    private final Replicator replicator;
     private final FileStore disk;
 
-    StatusCommand(NodeIdentity identity, NamespaceStore store, PeerTable peers, NodeSwarm swarm, FileStore disk) {
+    StatusCommand(NodeIdentity identity, NamespaceStore store, PeerTable peers, NodeSwarm swarm, Replicator replicator,
+                  FileStore disk) {
+        this.replicator = replicator;
         this.identity = identity;
         this.store = store;
         this.peers = peers;
@@ -55,6 +58,7 @@ final class StatusCommand implements CommandHandler {
         }
         status.put("peers", list);
         status.put("swarm", swarm.status());
+        status.put("replication", replicator.status().toMap());
         request.stdout().write(JSON.writeValueAsBytes(status));
         request.stdout().write('\n');
         return 0;

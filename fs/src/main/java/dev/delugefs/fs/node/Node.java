@@ -70,6 +70,7 @@ public final class Node implements Closeable {
         NamespaceStore store = null;
         BlockStore blocks = null;
         AtomicReference<NodeSwarm> swarm = new AtomicReference<>();  // set once the network runs
+        ContentReferences references;
         Node node;
         Namespace namespace;
         try {
@@ -78,7 +79,8 @@ public final class Node implements Closeable {
             VolumeConfig volume = store.volume();
             namespace = new Namespace(store.snapshot(), store::record, new Hlc(), identity.nodeId());
             DelugeVfs vfs = new DelugeVfs(namespace, blocks, volume.pieceLength(), store::sync, Files.getFileStore(root));
-            ScheduledExecutorService housekeeping = startCollector(blocks, new ContentReferences(namespace, vfs),
+            references = new ContentReferences(namespace, vfs);
+            ScheduledExecutorService housekeeping = startCollector(blocks, references,
                     options.gcRetention(), id -> {
                         NodeSwarm serving = swarm.get();
                         if (serving != null) {
@@ -99,7 +101,8 @@ public final class Node implements Closeable {
         opened.addListener(changes -> namespace.applyRemote(changes, opened::current));
         if (options.network() != null) {
             try {
-                node.network = NodeNetwork.start(root, identity, opened, node.blocks, options.network());
+                node.network = NodeNetwork.start(root, identity, opened, node.blocks, options.network(),
+                        references::contents);
                 node.vfs.connect(node.network.swarm());
                 swarm.set(node.network.swarm());
             } catch (IOException | RuntimeException e) {
