@@ -408,6 +408,23 @@ public final class NamespaceStore implements Closeable {
         if (copy.isEmpty()) {
             return;
         }
+        commitFiles(copy);
+    }
+
+    /**
+     * Commits a new replication target into {@code volume.json} (the rest of it unchanged); peers take it
+     * with their next sync, and in a merge the newer head commit's wins, as for other files.
+     *
+     * @throws IllegalArgumentException if {@code replication} is outside 1..{@link VolumeConfig#MAX_REPLICATION}
+     */
+    public void setReplication(int replication) throws IOException {
+        VolumeConfig current;
+        byte[] json = files(VolumeConfig.FILE_NAME).get(VolumeConfig.FILE_NAME);
+        current = json != null ? VolumeConfig.fromJson(json) : volume;
+        commitFiles(Map.of(VolumeConfig.FILE_NAME, current.withReplication(replication).toJson()));
+    }
+
+    private void commitFiles(Map<String, byte[]> copy) throws IOException {
         synchronized (writer) {
             lock.lock();
             try {

@@ -59,6 +59,21 @@ class NamespaceStoreTest {
     }
 
     @Test
+    void aNewReplicationTargetIsCommittedAndTheRestOfTheVolumeStays() throws IOException {
+        VolumeConfig volume = VolumeConfig.create("copies", 2, 1 << 16);
+        try (NamespaceStore store = NamespaceStore.create(root, volume, NODE, dir())) {
+            ObjectId before = store.head();
+            store.setReplication(3);
+            assertThat(store.head()).as("committed at once").isNotEqualTo(before);
+            VolumeConfig now = VolumeConfig.fromJson(store.files(VolumeConfig.FILE_NAME).get(VolumeConfig.FILE_NAME));
+            assertThat(now).isEqualTo(volume.withReplication(3));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.setReplication(0))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(NamespaceStore.readOnly(root).volume().replication()).isEqualTo(3);
+    }
+
+    @Test
     void layoutFollowsTheDesign() throws IOException {
         try (NamespaceStore store = Fixtures.create(root, 50)) {
             record(store, change("/d", dir()), change("/d/f", file(1)), change("/gone", tombstone()));

@@ -43,10 +43,6 @@ class ClusterNativeTest {
         }
     }
 
-    private static String lastLine(String text) {
-        List<String> lines = text.strip().lines().toList();
-        return lines.get(lines.size() - 1);
-    }
 
     @Test
     void twoNodesShareOneTreeAndAStrangerGetsNothing() throws Exception {
@@ -54,7 +50,7 @@ class ClusterNativeTest {
         int portB = freePort();
         NodeProcess a = NodeProcess.configure(sandbox, "vol", sandbox.newDir("root-a"), sandbox.path("mnt-a"));
         a.create("--listen", "127.0.0.1:" + portA, "--peer", "127.0.0.1:" + portB);
-        String token = lastLine(a.stdout());
+        String token = a.joinToken();
         assertThat(token).as("create's last line is the join token").startsWith("dfs1-");
         assertThat(NodeProcess.cli("token", "--root", a.root().toString()).ok().out().strip()).isEqualTo(token);
 
@@ -149,7 +145,7 @@ class ClusterNativeTest {
         Path rootS = sandbox.path("root-s");
         Path out = sandbox.dir().resolve("storage-only.out");
         Process s = new ProcessBuilder(NodeProcess.launcher().toString(), "mount", "vol", "--root", rootS.toString(),
-                "--join", lastLine(a.stdout()), "--listen", "127.0.0.1:" + portS, "--peer", "127.0.0.1:" + portA)
+                "--join", a.joinToken(), "--listen", "127.0.0.1:" + portS, "--peer", "127.0.0.1:" + portA)
                 .redirectOutput(out.toFile())
                 .redirectError(sandbox.dir().resolve("storage-only.err").toFile())
                 .start();
@@ -181,7 +177,7 @@ class ClusterNativeTest {
         int[] ports = {freePort(), freePort(), freePort()};
         NodeProcess a = NodeProcess.configure(sandbox, "vol", sandbox.newDir("root-a"), sandbox.path("mnt-a"));
         a.create(listenAndPeers(ports, 0));
-        String token = lastLine(a.stdout());
+        String token = a.joinToken();
         NodeProcess b = NodeProcess.configure(sandbox, "vol", sandbox.path("root-b"), sandbox.path("mnt-b"));
         b.mount(join(token, listenAndPeers(ports, 1)));
         NodeProcess c = NodeProcess.configure(sandbox, "vol", sandbox.path("root-c"), sandbox.path("mnt-c"));
@@ -213,7 +209,7 @@ class ClusterNativeTest {
         NodeProcess a = NodeProcess.configure(sandbox, "vol", sandbox.newDir("root-a"), sandbox.path("mnt-a"));
         a.create("--listen", "127.0.0.1:" + portA, "--peer", "127.0.0.1:" + portB);
         NodeProcess b = NodeProcess.configure(sandbox, "vol", sandbox.path("root-b"), sandbox.path("mnt-b"));
-        b.mount("--join", lastLine(a.stdout()), "--listen", "127.0.0.1:" + portB, "--peer", "127.0.0.1:" + portA);
+        b.mount("--join", a.joinToken(), "--listen", "127.0.0.1:" + portB, "--peer", "127.0.0.1:" + portA);
         Data.write(a.p("shared"), "original".getBytes());
         eventually("B sees the shared file", () -> sizeOf(b.p("shared")) == 8);
 

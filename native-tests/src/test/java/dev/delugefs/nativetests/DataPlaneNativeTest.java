@@ -158,7 +158,13 @@ class DataPlaneNativeTest {
 
         // A is back: the same file now reads right on C, its pieces from A
         cluster.restart(0);
-        eventually("f.bin reads right on C", () -> Py.errno("open(p[0], 'rb').read()", Py.bytes(c.p("f.bin"))).equals("OK"));
+        LoopbackCluster.eventually("C sees A up again", 30, () -> upPeers(c) == 2);
+        try {
+            LoopbackCluster.eventually("f.bin reads right on C", 60,
+                    () -> Py.errno("open(p[0], 'rb').read()", Py.bytes(c.p("f.bin"))).equals("OK"));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + c.logTail(), e);
+        }
         assertThat(Data.sha256(c.p("f.bin"))).as("f.bin read on C").isEqualTo(Data.sha256(bytes));
         cluster.stopAll();
     }
@@ -245,6 +251,14 @@ class DataPlaneNativeTest {
         out.writeBytes(new byte[] {127, 0, 0, 1, (byte) (port >> 8), (byte) port});
         out.write('e');
         return out.toByteArray();
+    }
+
+    private static int upPeers(NodeProcess node) {
+        int up = 0;
+        for (JsonNode peer : status(node).path("peers")) {
+            up += peer.path("up").asBoolean() ? 1 : 0;
+        }
+        return up;
     }
 
     private static long bytesRead(Path progress) {

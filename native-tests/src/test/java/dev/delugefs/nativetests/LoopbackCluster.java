@@ -37,6 +37,12 @@ final class LoopbackCluster {
     /** As above, and {@code everyNode} given to every node at every start. */
     static LoopbackCluster start(Sandbox sandbox, int n, List<String> createArgs, List<String> everyNode)
             throws IOException {
+        return start(sandbox, n, createArgs, everyNode, java.util.Map.of());
+    }
+
+    /** As above, and {@code perNode} flags for the nodes they are given for (by index). */
+    static LoopbackCluster start(Sandbox sandbox, int n, List<String> createArgs, List<String> everyNode,
+                                 java.util.Map<Integer, List<String>> perNode) throws IOException {
         LoopbackCluster cluster = new LoopbackCluster();
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -47,6 +53,7 @@ final class LoopbackCluster {
             char name = (char) ('a' + i);
             List<String> nodeArgs = new ArrayList<>(List.of("--listen", "127.0.0.1:" + ports.get(i)));
             nodeArgs.addAll(everyNode);
+            nodeArgs.addAll(perNode.getOrDefault(i, List.of()));
             for (int j = 0; j < n; j++) {
                 if (j != i) {
                     nodeArgs.addAll(List.of("--peer", "127.0.0.1:" + ports.get(j)));
@@ -58,8 +65,7 @@ final class LoopbackCluster {
                 List<String> create = new ArrayList<>(nodeArgs);
                 create.addAll(createArgs);
                 node.create(create.toArray(String[]::new));
-                List<String> lines = node.stdout().strip().lines().toList();
-                token = lines.get(lines.size() - 1);
+                token = node.joinToken();
             } else {
                 node = NodeProcess.configure(sandbox, "vol", sandbox.path("root-" + name), sandbox.path("mnt-" + name));
                 List<String> join = new ArrayList<>(nodeArgs);

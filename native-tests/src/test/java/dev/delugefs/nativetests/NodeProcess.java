@@ -104,6 +104,24 @@ final class NodeProcess implements AutoCloseable {
         start(args);
     }
 
+    /**
+     * The join token {@code create} prints as its last line, once it is there: it follows the "mounted at"
+     * line the start waited for, and may not be written yet when that one is read.
+     */
+    String joinToken() {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            List<String> lines = stdout().strip().lines().toList();
+            if (!lines.isEmpty() && lines.get(lines.size() - 1).startsWith("dfs1-")) {
+                return lines.get(lines.size() - 1);
+            }
+            if (System.nanoTime() > deadline || !running()) {
+                throw new AssertionError("no join token on stdout" + logTail());
+            }
+            sleep(50);
+        }
+    }
+
     /** The node's log (stderr) so far. */
     String stderr() {
         try {

@@ -65,6 +65,27 @@ class ReplicationNativeTest {
         cluster.stopAll();
     }
 
+    @Test
+    void aNodeAtItsStorageLimitIsNeverChosenAndItsWritesGetEnospc() throws Exception {
+        // D may store 1 MiB; the files are 2 MiB each, so every second copy must go to B or C
+        LoopbackCluster cluster = LoopbackCluster.start(sandbox, 4, List.of(), List.of(),
+                java.util.Map.of(3, List.of("--max-storage", "1M")));
+        NodeProcess a = cluster.node(0);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Data.write(a.p("f" + i), Data.random(20 + i, 2 * Data.MIB));
+            ids.add(contentId(a, "f" + i));
+        }
+        for (String id : ids) {
+            eventually("a second copy of " + id, 60, () -> holders(cluster, id).size() == 2);
+        }
+        assertThat(inventory(cluster.node(3))).as("what the node at its limit holds").isEmpty();
+        assertThat(status(cluster.node(3)).path("freeBytes").asLong()).isLessThanOrEqualTo(Data.MIB);
+        assertThat(Py.errno("open(p[0], 'wb').write(os.urandom(2 << 20))", Py.bytes(cluster.node(3).p("big"))))
+                .as("writing 2 MiB on the node limited to 1 MiB").isEqualTo("ENOSPC");
+        cluster.stopAll();
+    }
+
     /** The indexes of the running nodes that hold the content complete. */
     private static List<Integer> holders(LoopbackCluster cluster, String id) {
         List<Integer> holding = new ArrayList<>();

@@ -33,6 +33,7 @@ import bt.metainfo.IMetadataService;
 import bt.metainfo.Torrent;
 import bt.metainfo.TorrentId;
 import bt.peer.IPeerRegistry;
+import bt.net.IPeerConnectionPool;
 import bt.runtime.BtClient;
 import bt.runtime.BtRuntime;
 import bt.runtime.Config;
@@ -70,11 +71,19 @@ final class BtSwarmRuntime implements SwarmRuntime {
     private boolean closed;  // guarded by this
 
     private final int maxTorrents;
+    private final PieceSenders senders;
+    /** Piece lengths of the contents being fetched, read without the lock on bt's threads. */
+    private final Map<String, Integer> pieceLengths = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Corrupt pieces each peer sent, per torrent. */
+    private final Map<String, Integer> strikes = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Corrupt pieces after which a peer is no longer asked for a torrent. */
+    private static final int STRIKES_TO_BAN = 2;
 
     private BtSwarmRuntime(BlockDirectory blocks, BtRuntime runtime, ServerSocketChannel server,
-                           ResumingChunkVerifier verifier, MemberPeerSources peerSources, int maxTorrents)
-            throws IOException {
+                           ResumingChunkVerifier verifier, MemberPeerSources peerSources, int maxTorrents,
+                           PieceSenders senders) throws IOException {
         this.maxTorrents = maxTorrents;
+        this.senders = senders;
         this.blocks = blocks;
         this.runtime = runtime;
         this.server = server;
@@ -111,13 +120,17 @@ final class BtSwarmRuntime implements SwarmRuntime {
             ResumingChunkVerifier verifier = new ResumingChunkVerifier(new DefaultChunkVerifier(
                     SHA1Digester.newDigester(config.getHashingBufferSize()), config.getNumOfHashingThreads()));
             MemberPeerSources peerSources = new MemberPeerSources();
+            PieceSenders senders = new PieceSenders();
             BtRuntime runtime = BtRuntime.builder(config)
                     .disableStandardExtensions()  // PEX and local discovery: peers come only from callers
                     .disableAutomaticShutdown()
-                    .module(new SwarmModule(server, verifier, peerSources, admitted))
+                    .module(new SwarmModule(server, verifier, peerSources, admitted, senders))
                     .build();
             runtime.startup();
-            return new BtSwarmRuntime(store.blocks(), runtime, server, verifier, peerSources, maxTorrents);
+            BtSwarmRuntime swarm = new BtSwarmRuntime(store.blocks(), runtime, server, verifier, peerSources, maxTorrents,
+                    senders);
+            verifier.onHashFailure(swarm::pieceFailed);
+            return swarm;
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
@@ -379,6 +392,7 @@ final class BtSwarmRuntime implements SwarmRuntime {
             Path file = blocks.pathOf(content.id());
             Files.createDirectories(file.getParent());
             BlockUnit unit = BlockUnit.partial(content.id(), file, content.length(), content.pieceCount());
+            pieceLengths.put(content.id(), content.pieceLength());
             swarm = start(content, unit);
             swarms.put(content.id(), swarm);
         } else if (swarm.unit.bitmap() == null) {
@@ -503,6 +517,35 @@ final class BtSwarmRuntime implements SwarmRuntime {
             }
         });
         return swarm;
+    }
+
+    /**
+     * On a bt thread: a piece failed its hash. Its sender is held to account; after a second bad piece it
+     * is no longer asked for this torrent and its connections for it are closed, so that good peers get
+     * the pieces (bt alone would ask it again, as fast as it answers).
+     */
+    private void pieceFailed(String contentId, long offset) {
+        Integer pieceLength = pieceLengths.get(contentId);
+        if (pieceLength == null) {
+            return;
+        }
+        TorrentId torrent = TorrentId.fromBytes(HexFormat.of().parseHex(contentId));
+        InetSocketAddress sender = senders.take(torrent, (int) (offset / pieceLength));
+        if (sender == null) {
+            return;
+        }
+        int count = strikes.merge(contentId + " " + sender, 1, Integer::sum);
+        if (count == STRIKES_TO_BAN) {
+            LOG.warn("peer {} sent {} corrupt pieces of {}: no longer asked for it", sender, count, contentId);
+            peerSources.ban(torrent, sender);
+            runtime.service(IPeerConnectionPool.class).visitConnections(torrent, connection -> {
+                if (connection.getRemotePeer().getInetAddress().equals(sender.getAddress())
+                        && (connection.getRemotePeer().getPort() == sender.getPort()
+                        || connection.getRemotePort() == sender.getPort())) {
+                    connection.closeQuietly();
+                }
+            });
+        }
     }
 
     /** On a bt thread: records the piece, and hands the rest to our own thread. */

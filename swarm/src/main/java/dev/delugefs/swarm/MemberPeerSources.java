@@ -16,9 +16,25 @@ import bt.net.Peer;
 /** Peers of each torrent as our callers name them: the only place bt learns peers from. */
 final class MemberPeerSources implements PeerSourceFactory {
     private final ConcurrentHashMap<TorrentId, Set<InetSocketAddress>> peers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<TorrentId, Set<InetSocketAddress>> banned = new ConcurrentHashMap<>();
 
     void add(TorrentId torrent, Collection<InetSocketAddress> addresses) {
-        peers.computeIfAbsent(torrent, t -> ConcurrentHashMap.newKeySet()).addAll(addresses);
+        Set<InetSocketAddress> known = peers.computeIfAbsent(torrent, t -> ConcurrentHashMap.newKeySet());
+        Set<InetSocketAddress> refused = banned.getOrDefault(torrent, Set.of());
+        for (InetSocketAddress address : addresses) {
+            if (!refused.contains(address)) {
+                known.add(address);
+            }
+        }
+    }
+
+    /** A peer that sent corrupt pieces of {@code torrent}: never named for it again. */
+    void ban(TorrentId torrent, InetSocketAddress address) {
+        banned.computeIfAbsent(torrent, t -> ConcurrentHashMap.newKeySet()).add(address);
+        Set<InetSocketAddress> known = peers.get(torrent);
+        if (known != null) {
+            known.remove(address);
+        }
     }
 
     @Override

@@ -19,8 +19,15 @@ final class ResumingChunkVerifier implements ChunkVerifier {
     private final ChunkVerifier hashing;
     private final AtomicLong hashFailures = new AtomicLong();
 
+    private volatile java.util.function.ObjLongConsumer<String> failed = (contentId, offset) -> { };
+
     ResumingChunkVerifier(ChunkVerifier hashing) {
         this.hashing = hashing;
+    }
+
+    /** Told the content and the offset of each piece received that failed its hash. */
+    void onHashFailure(java.util.function.ObjLongConsumer<String> listener) {
+        this.failed = listener;
     }
 
     long hashFailures() {
@@ -61,6 +68,12 @@ final class ResumingChunkVerifier implements ChunkVerifier {
         boolean verified = hashing.verify(chunk);
         if (!verified) {
             hashFailures.incrementAndGet();
+            chunk.getData().visitUnits((unit, offset, limit) -> {
+                if (unit instanceof BlockUnit ours) {
+                    failed.accept(ours.contentId(), offset);
+                }
+                return false;
+            });
         }
         return verified;
     }

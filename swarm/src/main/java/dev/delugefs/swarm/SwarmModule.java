@@ -25,9 +25,11 @@ final class SwarmModule extends AbstractModule {
     private final ChunkVerifier verifier;
     private final MemberPeerSources peerSources;
     private final Predicate<InetAddress> admitted;
+    private final PieceSenders senders;
 
     SwarmModule(ServerSocketChannel server, ChunkVerifier verifier, MemberPeerSources peerSources,
-                Predicate<InetAddress> admitted) {
+                Predicate<InetAddress> admitted, PieceSenders senders) {
+        this.senders = senders;
         this.server = server;
         this.verifier = verifier;
         this.peerSources = peerSources;
@@ -37,7 +39,7 @@ final class SwarmModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(ChunkVerifier.class).toInstance(verifier);
-        ServiceModule.extend(binder()).addPeerSourceFactory(peerSources);
+        ServiceModule.extend(binder()).addPeerSourceFactory(peerSources).addMessagingAgent(senders);
     }
 
     @Provides

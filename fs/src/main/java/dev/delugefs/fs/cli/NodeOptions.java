@@ -44,6 +44,11 @@ final class NodeOptions {
             description = "BitTorrent port (default: the one used last time, else a free one; kept in channel.json).")
     Integer btPort;
 
+    @Option(names = "--max-storage", paramLabel = "SIZE",
+            description = "Most this node stores, e.g. 500M or 20G (default: as much as the disk has). Writes "
+                    + "beyond it get ENOSPC, and replication never chooses a node at its limit.")
+    String maxStorage;
+
     @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "How long a read of data held by other nodes may wait before it fails with EIO "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -79,6 +84,33 @@ final class NodeOptions {
                 mdns,
                 btPort,
                 Duration.ofSeconds(readTimeoutSeconds));
-        return new Node.Options(Duration.ofSeconds(gcRetentionSeconds), network);
+        return new Node.Options(Duration.ofSeconds(gcRetentionSeconds), network,
+                maxStorage == null ? 0 : parseSize(maxStorage));
+    }
+
+    /** A byte count with an optional binary suffix: 1048576, 512K, 500M, 20G, 1T. */
+    static long parseSize(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([KMGT]?)(?:i?B)?", java.util.regex.Pattern.CASE_INSENSITIVE)
+                .matcher(text.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--max-storage: not a size: " + text + " (e.g. 500M or 20G)");
+        }
+        int shift = switch (m.group(2).toUpperCase()) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            case "T" -> 40;
+            default -> 0;
+        };
+        long value;
+        try {
+            value = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--max-storage: too large: " + text);
+        }
+        if (value == 0 || value > (Long.MAX_VALUE >> shift)) {
+            throw new IllegalArgumentException("--max-storage must be between 1 byte and 8 EiB: " + text);
+        }
+        return value << shift;
     }
 }

@@ -19,6 +19,7 @@ import dev.delugefs.metadata.PeerDirectory;
 import dev.delugefs.metadata.VolumeConfig;
 import dev.delugefs.metadata.VolumeSync;
 import dev.delugefs.swarm.BlockStore;
+import dev.delugefs.fs.vfs.StorageSpace;
 import dev.delugefs.swarm.ContentInfo;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -28,7 +29,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,8 +89,8 @@ public final class NodeNetwork implements Closeable {
     }
 
     public static NodeNetwork start(Path root, NodeIdentity identity, NamespaceStore store, BlockStore blocks,
-                                    Settings settings, Supplier<Map<String, ContentInfo>> contents)
-            throws IOException {
+                                    Settings settings, Supplier<Map<String, ContentInfo>> contents,
+                                    StorageSpace space) throws IOException {
         NodeKeys keys = NodeKeys.load(root);
         ChannelSettings saved = ChannelSettings.load(root);
         HostPort listen = settings.listen() != null ? settings.listen()
@@ -115,7 +115,7 @@ public final class NodeNetwork implements Closeable {
             InetAddress btAddress = InetAddress.getByName(listen.host());
             swarm = startSwarm(settings, savedBtPort, btAddress, port -> NodeSwarm.start(blocks, btAddress, port,
                     directory, directory::memberAddresses, settings.readTimeout(), server,
-                    () -> replicationTarget(store), () -> freeBytes(root)));
+                    () -> replicationTarget(store), space::usable));
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
@@ -124,10 +124,10 @@ public final class NodeNetwork implements Closeable {
 
         ChannelClient client = ChannelClient.start(keys);
         server.register(JoinHandler.COMMAND, new JoinHandler(store, identity.nodeId()));
-        StorageCommands.register(server, blocks, Files.getFileStore(root));
+        StorageCommands.register(server, blocks, space);
         PeerInfo self = new PeerInfo(identity.nodeId(), identity.volumeId(), reachable, swarm.port(), hostId(),
                 headOf(store), 0, Instant.now());
-        Hello.register(server, () -> self.withState(headOf(store), freeBytes(root)).seenAt(Instant.now()));
+        Hello.register(server, () -> self.withState(headOf(store), space.usable()).seenAt(Instant.now()));
 
         List<Membership> sources = new ArrayList<>();
         sources.add(StaticPeers.builder(identity.volumeId(), identity.nodeId(),
@@ -148,9 +148,10 @@ public final class NodeNetwork implements Closeable {
         network.swarm = swarm;
         holder[0] = network;
         network.replicator = new Replicator(identity.nodeId(), hostId(), directory, membership, swarm, blocks,
-                () -> replicationTarget(store), () -> freeBytes(root), contents, REPLICATION_INTERVAL);
+                () -> replicationTarget(store), space::usable, contents, REPLICATION_INTERVAL);
+        server.register(ConfigCommand.NAME, new ConfigCommand(store));
         server.register(StatusCommand.NAME, new StatusCommand(identity, store, network.peerTable, swarm,
-                network.replicator, Files.getFileStore(root)));
+                network.replicator, space));
         membership.addListener(new MembershipListener() {
             @Override
             public void peerUp(PeerInfo peer) {
@@ -177,7 +178,7 @@ public final class NodeNetwork implements Closeable {
         });
         if (mdns != null) {
             MdnsDiscovery announcer = mdns;
-            store.addCommitListener(head -> announcer.update(head.name(), freeBytes(root)));
+            store.addCommitListener(head -> announcer.update(head.name(), space.usable()));
         }
         sync.start(server);
         network.replicator.start(REPLICATION_GRACE);
@@ -322,9 +323,6 @@ public final class NodeNetwork implements Closeable {
         return store.head() == null ? "" : store.head().name();
     }
 
-    private static long freeBytes(Path root) {
-        return root.toFile().getUsableSpace();
-    }
 
     private static String hostId() {
         try {

@@ -8,7 +8,7 @@ import dev.delugefs.discovery.NodeIdentity;
 import dev.delugefs.metadata.NamespaceStore;
 
 import java.io.IOException;
-import java.nio.file.FileStore;
+import dev.delugefs.fs.vfs.StorageSpace;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,16 +24,16 @@ final class StatusCommand implements CommandHandler {
     private final PeerTable peers;
     private final NodeSwarm swarm;
     private final Replicator replicator;
-    private final FileStore disk;
+    private final StorageSpace space;
 
     StatusCommand(NodeIdentity identity, NamespaceStore store, PeerTable peers, NodeSwarm swarm, Replicator replicator,
-                  FileStore disk) {
+                  StorageSpace space) {
         this.replicator = replicator;
         this.identity = identity;
         this.store = store;
         this.peers = peers;
         this.swarm = swarm;
-        this.disk = disk;
+        this.space = space;
     }
 
     @Override
@@ -43,8 +43,8 @@ final class StatusCommand implements CommandHandler {
         status.put("volume", store.volume().name());
         status.put("volumeId", identity.volumeId());
         status.put("head", store.head() == null ? "" : store.head().name());
-        status.put("freeBytes", disk.getUsableSpace());
-        status.put("totalBytes", disk.getTotalSpace());
+        status.put("freeBytes", space.usable());
+        status.put("totalBytes", space.total());
         List<Map<String, Object>> list = new ArrayList<>();
         for (PeerTable.Entry entry : peers.entries()) {
             Map<String, Object> peer = new LinkedHashMap<>();

@@ -7,7 +7,7 @@ import dev.delugefs.swarm.BlockStore;
 import dev.delugefs.swarm.ContentReader;
 
 import java.io.IOException;
-import java.nio.file.FileStore;
+import dev.delugefs.fs.vfs.StorageSpace;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,9 +25,9 @@ final class StorageCommands {
     private StorageCommands() {
     }
 
-    static void register(ChannelServer server, BlockStore blocks, FileStore disk) {
+    static void register(ChannelServer server, BlockStore blocks, StorageSpace space) {
         server.register("freespace", request -> reply(request, Map.of(
-                "free", disk.getUsableSpace(), "total", disk.getTotalSpace())));
+                "free", space.usable(), "total", space.total())));
         server.register("inventory", request -> reply(request, inventory(blocks)));
     }
 

@@ -4,6 +4,7 @@ import dev.delugefs.discovery.NodeIdentity;
 import dev.delugefs.fs.net.NodeNetwork;
 import dev.delugefs.fs.net.NodeSwarm;
 import dev.delugefs.fs.vfs.DelugeVfs;
+import dev.delugefs.fs.vfs.StorageSpace;
 import dev.delugefs.fs.vfs.Vfs;
 import dev.delugefs.metadata.Hlc;
 import dev.delugefs.metadata.Namespace;
@@ -17,7 +18,6 @@ import org.slf4j.LoggerFactory;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,27 +40,36 @@ public final class Node implements Closeable {
     private final NamespaceStore store;
     private final BlockStore blocks;
     private final DelugeVfs vfs;
+    private final StorageSpace space;
     private final ScheduledExecutorService housekeeping;
     private volatile NodeNetwork network;
     private boolean closed;
 
     /** How a node runs; the defaults suit a user's volume, tests shorten the windows. */
-    public record Options(Duration gcRetention, NodeNetwork.Settings network) {
+    public record Options(Duration gcRetention, NodeNetwork.Settings network, long maxStorage) {
         public Options {
             if (gcRetention.isNegative()) {
                 throw new IllegalArgumentException("the garbage-collection retention must not be negative");
             }
+            if (maxStorage < 0) {
+                throw new IllegalArgumentException("--max-storage must not be negative");
+            }
+        }
+
+        public Options(Duration gcRetention, NodeNetwork.Settings network) {
+            this(gcRetention, network, 0);
         }
     }
 
     private Node(Path root, NodeIdentity identity, FileLock lock, NamespaceStore store, BlockStore blocks, DelugeVfs vfs,
-                 ScheduledExecutorService housekeeping) {
+                 ScheduledExecutorService housekeeping, StorageSpace space) {
         this.root = root;
         this.identity = identity;
         this.lock = lock;
         this.store = store;
         this.blocks = blocks;
         this.vfs = vfs;
+        this.space = space;
         this.housekeeping = housekeeping;
     }
 
@@ -78,7 +87,8 @@ public final class Node implements Closeable {
             blocks = BlockStore.open(root);
             VolumeConfig volume = store.volume();
             namespace = new Namespace(store.snapshot(), store::record, new Hlc(), identity.nodeId());
-            DelugeVfs vfs = new DelugeVfs(namespace, blocks, volume.pieceLength(), store::sync, Files.getFileStore(root));
+            StorageSpace space = StorageSpace.of(root, options.maxStorage());
+            DelugeVfs vfs = new DelugeVfs(namespace, blocks, volume.pieceLength(), store::sync, space);
             references = new ContentReferences(namespace, vfs);
             ScheduledExecutorService housekeeping = startCollector(blocks, references,
                     options.gcRetention(), id -> {
@@ -89,7 +99,7 @@ public final class Node implements Closeable {
                     });
             log.info("node {} of volume '{}' open on {} ({} entries)", identity.nodeId(), volume.name(), root,
                     namespace.inodeCount());
-            node = new Node(root, identity, lock, store, blocks, vfs, housekeeping);
+            node = new Node(root, identity, lock, store, blocks, vfs, housekeeping, space);
         } catch (IOException | RuntimeException e) {
             closeQuietly(blocks);
             closeQuietly(store);
@@ -102,7 +112,7 @@ public final class Node implements Closeable {
         if (options.network() != null) {
             try {
                 node.network = NodeNetwork.start(root, identity, opened, node.blocks, options.network(),
-                        references::contents);
+                        references::contents, node.space);
                 node.vfs.connect(node.network.swarm());
                 swarm.set(node.network.swarm());
             } catch (IOException | RuntimeException e) {

@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.FileStore;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
@@ -42,7 +41,7 @@ public final class DelugeVfs implements Vfs {
     private final BlockStore blocks;
     private final int pieceLength;
     private final Durability durability;
-    private final FileStore disk;
+    private final StorageSpace storage;
     private final SpaceGuard space;
     private volatile ContentNetwork network = ContentNetwork.LOCAL_ONLY;
     /** How many following files of a directory an open of a remote file asks for ahead. */
@@ -64,14 +63,14 @@ public final class DelugeVfs implements Vfs {
         }
     }
 
-    public DelugeVfs(Namespace namespace, BlockStore blocks, int pieceLength, Durability durability, FileStore disk)
-            throws IOException {
+    public DelugeVfs(Namespace namespace, BlockStore blocks, int pieceLength, Durability durability,
+                     StorageSpace storage) throws IOException {
         this.namespace = namespace;
         this.blocks = blocks;
         this.pieceLength = pieceLength;
         this.durability = durability;
-        this.disk = disk;
-        this.space = SpaceGuard.of(disk);
+        this.storage = storage;
+        this.space = SpaceGuard.of(storage);
     }
 
     /** Reaches content held by other nodes from now on; files opened before stay local-only. */
@@ -355,8 +354,8 @@ public final class DelugeVfs implements Vfs {
         checkOpen();
         long files = namespace.inodeCount();
         long freeFiles = Math.max(1_000_000L, files);
-        return new FsStats(disk.getTotalSpace(), disk.getUnallocatedSpace(), disk.getUsableSpace(),
-                files + freeFiles, freeFiles, 4096, Namespace.NAME_MAX);
+        long free = storage.usable();
+        return new FsStats(storage.total(), free, free, files + freeFiles, freeFiles, 4096, Namespace.NAME_MAX);
     }
 
     @Override

@@ -3,9 +3,6 @@ package dev.delugefs.fs.vfs;
 import dev.delugefs.metadata.Errno;
 import dev.delugefs.metadata.FsException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.FileStore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -33,14 +30,8 @@ final class SpaceGuard {
         refresh();
     }
 
-    static SpaceGuard of(FileStore disk) throws IOException {
-        return new SpaceGuard(() -> {
-            try {
-                return disk.getUsableSpace();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, disk.getTotalSpace());
+    static SpaceGuard of(StorageSpace space) {
+        return new SpaceGuard(space::usable, space.total());
     }
 
     long reserve() {
