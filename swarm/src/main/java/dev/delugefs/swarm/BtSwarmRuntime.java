@@ -536,15 +536,18 @@ final class BtSwarmRuntime implements SwarmRuntime {
         }
         int count = strikes.merge(contentId + " " + sender, 1, Integer::sum);
         if (count == STRIKES_TO_BAN) {
-            LOG.warn("peer {} sent {} corrupt pieces of {}: no longer asked for it", sender, count, contentId);
             peerSources.ban(torrent, sender);
+            int[] closed = new int[1];
             runtime.service(IPeerConnectionPool.class).visitConnections(torrent, connection -> {
                 if (connection.getRemotePeer().getInetAddress().equals(sender.getAddress())
                         && (connection.getRemotePeer().getPort() == sender.getPort()
                         || connection.getRemotePort() == sender.getPort())) {
                     connection.closeQuietly();
+                    closed[0]++;
                 }
             });
+            LOG.warn("peer {} sent {} corrupt pieces of {}: no longer asked for it ({} connections closed)",
+                    sender, count, contentId, closed[0]);
         }
     }
 
