@@ -128,7 +128,12 @@ final class BlockDirectory {
     }
 
     long storedBytes() throws IOException {
-        try (Stream<Path> files = Files.walk(root)) {
+        return sizeOfTree(root);
+    }
+
+    /** Apparent bytes of the regular files under {@code dir}. */
+    static long sizeOfTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
             return files.mapToLong(BlockDirectory::sizeOfFile).sum();
         } catch (UncheckedIOException e) {
             throw e.getCause();

@@ -74,6 +74,9 @@ public interface BlockStore extends Closeable {
     /** Bytes held under {@code blocks/} (apparent sizes). */
     long storedBytes() throws IOException;
 
+    /** Bytes held under {@code blocks/} and {@code tmp/}: sealed content and content being written. */
+    long usedBytes() throws IOException;
+
     /** Aborts writers still open; readers stay usable until closed. */
     @Override
     void close() throws IOException;

@@ -163,6 +163,11 @@ final class FileBlockStore implements BlockStore {
     }
 
     @Override
+    public long usedBytes() throws IOException {
+        return blocks.storedBytes() + BlockDirectory.sizeOfTree(tmp);
+    }
+
+    @Override
     public void close() throws IOException {
         closed = true;
         IOException failure = null;

@@ -264,7 +264,10 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         try {
             // a whole file takes longer than a read: allow it at least 1 MiB/s
             Duration allowed = readTimeout.plusSeconds(content.length() >> 20);
-            return swarm.fetch(content, peersFor(content), allowed);
+            CompletableFuture<ContentInfo> fetch = swarm.fetch(content, peersFor(content), allowed);
+            // done: forgotten at once (the content is here); failed: kept until someone asks, to tell them why
+            fetch.thenRun(() -> pins.remove(content.id(), fetch));
+            return fetch;
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -87,7 +87,7 @@ public final class Node implements Closeable {
             blocks = BlockStore.open(root);
             VolumeConfig volume = store.volume();
             namespace = new Namespace(store.snapshot(), store::record, new Hlc(), identity.nodeId());
-            StorageSpace space = StorageSpace.of(root, options.maxStorage());
+            StorageSpace space = StorageSpace.of(root, blocks, options.maxStorage());
             DelugeVfs vfs = new DelugeVfs(namespace, blocks, volume.pieceLength(), store::sync, space);
             references = new ContentReferences(namespace, vfs);
             ScheduledExecutorService housekeeping = startCollector(blocks, references,

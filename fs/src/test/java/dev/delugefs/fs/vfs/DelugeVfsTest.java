@@ -60,7 +60,7 @@ class DelugeVfsTest {
         TreeMap<String, Record> snapshot = new TreeMap<>();
         snapshot.put("/", rootDir);
         namespace = new Namespace(snapshot, journal::addAll, new Hlc(), NODE);
-        vfs = new DelugeVfs(namespace, blocks, PIECE, () -> syncs++, StorageSpace.of(root, 0));
+        vfs = new DelugeVfs(namespace, blocks, PIECE, () -> syncs++, StorageSpace.of(root, blocks, 0));
     }
 
     @AfterEach
