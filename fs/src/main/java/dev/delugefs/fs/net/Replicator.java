@@ -95,7 +95,9 @@ final class Replicator implements AutoCloseable {
     }
 
     Status status() {
-        return status;
+        Status last = status;
+        // before the first round, the target is still worth telling
+        return last.at() == null ? new Status(null, target.getAsInt(), 0, 0, 0, 0) : last;
     }
 
     private void roundAndReschedule() {
