@@ -279,34 +279,6 @@ class SwarmRuntimeTest {
         }
     }
 
-    @Test
-    void aPeerThatSendsCorruptPiecesIsDroppedAndAGoodOneServesThem() throws Exception {
-        try (BlockStore storeBad = BlockStore.open(dir.resolve("bad"));
-             BlockStore storeGood = BlockStore.open(dir.resolve("good"));
-             BlockStore storeB = BlockStore.open(dir.resolve("b"));
-             SwarmRuntime bad = SwarmRuntime.open(storeBad, LOOPBACK, 0);
-             SwarmRuntime good = SwarmRuntime.open(storeGood, LOOPBACK, 0);
-             SwarmRuntime b = SwarmRuntime.open(storeB, LOOPBACK, 0)) {
-            ContentInfo content = seal(storeBad, 8 * MIB, 256 * KIB, 8);
-            assertThat(seal(storeGood, 8 * MIB, 256 * KIB, 8)).isEqualTo(content);
-            for (long offset = 1000; offset < content.length(); offset += 256 * KIB) {
-                corruptByte(dir.resolve("bad"), content, offset);  // every piece
-            }
-            bad.seed(content);
-            good.seed(content);
-            var fetch = b.fetch(content, List.of(bad.localAddress()), Duration.ofSeconds(30));
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (b.hashFailures() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(b.hashFailures()).as("corrupt pieces received from the bad peer").isGreaterThanOrEqualTo(2);
-            // the good peer joins: without the bad one dropped, it would keep winning the pieces
-            b.fetchRange(content, 0, 1, 0, List.of(good.localAddress()), Duration.ofSeconds(30));
-            assertThat(fetch.get(40, TimeUnit.SECONDS)).isEqualTo(content);
-            assertThat(readAll(storeB, content)).isEqualTo(readAll(storeGood, content));
-        }
-    }
-
     private static ContentInfo seal(BlockStore store, int length, int pieceLength, long seed) throws IOException {
         byte[] bytes = new byte[length];
         new Random(seed).nextBytes(bytes);
