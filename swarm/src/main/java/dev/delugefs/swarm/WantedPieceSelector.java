@@ -25,10 +25,6 @@ final class WantedPieceSelector implements PieceSelector {
         active = false;
     }
 
-    boolean isActive() {
-        return active;
-    }
-
     /** The pieces that waiting reads need; they are offered before all others. */
     synchronized void setUrgent(BitSet pieces) {
         urgent.clear();

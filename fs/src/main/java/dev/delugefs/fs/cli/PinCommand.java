@@ -2,7 +2,7 @@ package dev.delugefs.fs.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.delugefs.swarm.ContentInfo;
+import dev.delugefs.fs.net.NodeSwarm;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -14,9 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -77,15 +75,9 @@ final class PinCommand implements Callable<Integer> {
         }
     }
 
-    /** The content description the node's {@code pin} and {@code swarm-offer} read on stdin. */
-    static byte[] describe(ContentInfo content) throws IOException {
-        return JSON.writeValueAsBytes(Map.of("length", content.length(),
-                "pieceLength", content.pieceLength(), "pieces", Base64.getEncoder().encodeToString(content.pieces())));
-    }
-
     private static long pin(NodeControl node, VolumeFile file, ProgressBar bar, long before) throws Exception {
         var content = file.content();
-        byte[] description = describe(content);
+        byte[] description = NodeSwarm.describe(content);
         while (true) {
             JsonNode state = node.call("pin " + content.id(), description);
             if (state.hasNonNull("error")) {

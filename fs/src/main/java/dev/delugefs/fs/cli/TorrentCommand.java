@@ -7,6 +7,7 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import dev.delugefs.fs.net.NodeSwarm;
 import java.io.IOException;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ final class TorrentCommand implements Callable<Integer> {
             return;
         }
         try (NodeControl node = NodeControl.open(file.storageRoot())) {
-            node.call("swarm-offer " + file.content().id(), PinCommand.describe(file.content()));
+            node.call("swarm-offer " + file.content().id(), NodeSwarm.describe(file.content()));
         } catch (IOException | RuntimeException e) {
             LoggerFactory.getLogger(TorrentCommand.class).debug("the node of {} does not serve {} now: {}",
                     file.storageRoot(), file.volumePath(), e.toString());

@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -56,7 +55,7 @@ final class HolderFinder implements AutoCloseable {
         if (known != null && System.nanoTime() - known.askedAtNanos < TTL.toNanos() && !known.holders.isEmpty()) {
             return known.holders;
         }
-        byte[] description = describe(content);
+        byte[] description = NodeSwarm.describe(content);
         List<CompletableFuture<Holder>> asked = new ArrayList<>();
         for (PeerDirectory.PeerLink peer : peers.peers()) {
             asked.add(CompletableFuture.supplyAsync(() -> ask(peer, content, description), asking));
@@ -81,16 +80,6 @@ final class HolderFinder implements AutoCloseable {
     /** A fetch from the known holders failed: ask again next time, one may have gone. */
     void forget(ContentInfo content) {
         answers.remove(content.id());
-    }
-
-    /** The content description {@code swarm-offer} and {@code pin} read on stdin. */
-    static byte[] describe(ContentInfo content) {
-        try {
-            return JSON.writeValueAsBytes(Map.of("length", content.length(), "pieceLength", content.pieceLength(),
-                    "pieces", Base64.getEncoder().encodeToString(content.pieces())));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static Holder ask(PeerDirectory.PeerLink peer, ContentInfo content, byte[] description) {

@@ -345,6 +345,20 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         throw new FsException(Errno.EIO, message);
     }
 
+    /**
+     * The content description {@code swarm-offer}, {@code pin}, {@code please-mirror} and
+     * {@code please-stop-mirroring} read on stdin: its length, piece length and piece hashes, from which
+     * the receiver recomputes and checks the id.
+     */
+    public static byte[] describe(ContentInfo content) {
+        try {
+            return JSON.writeValueAsBytes(Map.of("length", content.length(), "pieceLength", content.pieceLength(),
+                    "pieces", Base64.getEncoder().encodeToString(content.pieces())));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The content an ID argument names, described on stdin; null after telling the client what is wrong. */
     private static ContentInfo describedContent(CommandRequest request) throws IOException {
         if (request.args().size() != 1) {

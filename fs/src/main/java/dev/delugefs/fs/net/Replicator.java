@@ -186,7 +186,7 @@ final class Replicator implements AutoCloseable {
             return;
         }
         try {
-            ExecResult result = link.session().exec(command + " " + content.id(), HolderFinder.describe(content),
+            ExecResult result = link.session().exec(command + " " + content.id(), NodeSwarm.describe(content),
                     ASK_TIMEOUT);
             if (result.succeeded()) {
                 log.info("asked {} to {} {}: {}", link.nodeId(), command, content.id(), result.stdoutText().strip());
