@@ -136,12 +136,17 @@ class DataPlaneNativeTest {
         NodeProcess a = cluster.node(0);
         NodeProcess b = cluster.node(1);
         NodeProcess c = cluster.node(2);
+        // C is away while the file gets its two copies: replication would otherwise pick C as often as B
+        // for the second one, and C would then read its own good copy
+        c.stop();
         byte[] bytes = Data.random(5, 32 * Data.MIB);
         Data.write(a.p("f.bin"), bytes);
         eventually("B sees f.bin whole", () -> sizeOf(b.p("f.bin")) == bytes.length);
         NodeProcess.cli("pin", b.p("f.bin").toString()).timeout(Duration.ofSeconds(120)).ok();
-        // B's copy goes bad on its disk behind its back: one byte in every piece
         String id = contentId(a, "f.bin");
+        assertThat(inventory(b)).as("B holds f.bin complete after pin").contains(id);
+        cluster.restart(2);
+        // B's copy goes bad on its disk behind its back: one byte in every piece
         Path stored = b.root().resolve("blocks").resolve(id.substring(0, 2)).resolve(id);
         try (FileChannel channel = FileChannel.open(stored, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             for (long offset = 4096; offset < bytes.length; offset += Data.MIB) {
@@ -149,6 +154,7 @@ class DataPlaneNativeTest {
             }
         }
         eventually("C sees f.bin whole", () -> sizeOf(c.p("f.bin")) == bytes.length);
+        assertThat(inventory(c)).as("C holds no copy of f.bin before it reads").doesNotContain(id);
 
         // A's copy goes missing for a while (moved aside): B is the only holder, and every piece C gets
         // from it fails its hash; the read ends in EIO and nothing bad is kept
