@@ -125,12 +125,30 @@ final class LoopbackCluster {
         return true;
     }
 
+    /** A control command on a running node's channel, sent with stock ssh and the node's own key. */
+    static Cmd.Result ask(NodeProcess node, String command, byte[] stdin) {
+        String key = node.root().resolve("keys/id_ed25519").toString();
+        return Cmd.of("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-p", channelPort(node), "member@127.0.0.1", command)
+                .stdin(stdin).run();
+    }
+
+    /** The node id in a node's {@code node.json}. */
+    static String nodeId(NodeProcess node) {
+        try {
+            return JSON.readTree(node.root().resolve("node.json").toFile()).path("nodeId").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The content ids a running node holds complete, asked with stock ssh and the node's own key. */
     static Set<String> inventory(NodeProcess node) {
-        String key = node.root().resolve("keys/id_ed25519").toString();
-        String out = Cmd.of("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-p", channelPort(node), "member@127.0.0.1", "inventory")
-                .ok().out();
+        Cmd.Result r = ask(node, "inventory", new byte[0]);
+        if (r.exit() != 0) {
+            throw new AssertionError(r.describe("inventory"));
+        }
+        String out = r.out();
         Set<String> ids = new HashSet<>();
         try {
             JSON.readTree(out).forEach(entry -> ids.add(entry.path("id").asText()));

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -32,23 +33,29 @@ public final class GarbageCollector {
     public record Report(int stored, int unreferenced, int deleted) {
     }
 
+    /** Whoever holds content files open (a torrent): told what is collected, so its space really comes back. */
+    @FunctionalInterface
+    public interface Holder {
+        /**
+         * Lets go of the content's file. For content being fetched, answers false while it must keep the
+         * file (its download cannot be undone, bt #146): such content waits for a later collection.
+         */
+        boolean release(String contentId);
+    }
+
     private final BlockStore blocks;
     private final References references;
     private final Duration retention;
     private final Clock clock;
     private final Map<String, Instant> unreferencedSince = new HashMap<>();
-    private final java.util.function.Consumer<String> collected;
+    private final Holder holder;
 
     public GarbageCollector(BlockStore blocks, References references, Duration retention, Clock clock) {
-        this(blocks, references, retention, clock, id -> { });
+        this(blocks, references, retention, clock, id -> true);
     }
 
-    /**
-     * @param collected told each content id deleted, so that whoever still has it open (a seeding
-     *                  torrent) lets go of it and its space really comes back
-     */
     public GarbageCollector(BlockStore blocks, References references, Duration retention, Clock clock,
-                            java.util.function.Consumer<String> collected) {
+                            Holder holder) {
         if (retention.isNegative()) {
             throw new IllegalArgumentException("retention must not be negative: " + retention);
         }
@@ -56,37 +63,59 @@ public final class GarbageCollector {
         this.references = references;
         this.retention = retention;
         this.clock = clock;
-        this.collected = collected;
+        this.holder = holder;
     }
 
+    /**
+     * One collection over complete content and over partly fetched content (pieces of a file read here
+     * and deleted since): both go once unreferenced for the window, and, for partial content, untouched
+     * by a fetch for as long.
+     */
     public Report collect() throws IOException {
         // list before reading the references: content sealed in between is missing from the listing,
         // never present in the listing and missing from the references
         Map<String, Instant> stored = blocks.stored();
+        Map<String, Instant> partial = blocks.partial();
         Set<String> referenced = references.contentIds();
         Instant now = clock.instant();
         Instant cutoff = now.minus(retention);
-        unreferencedSince.keySet().retainAll(stored.keySet());
+        unreferencedSince.keySet().removeIf(id -> !stored.containsKey(id) && !partial.containsKey(id));
         int unreferenced = 0;
         int deleted = 0;
-        for (Map.Entry<String, Instant> e : stored.entrySet()) {
-            String id = e.getKey();
-            if (referenced.contains(id)) {
-                unreferencedSince.remove(id);
-                continue;
-            }
-            unreferenced++;
-            Instant since = unreferencedSince.computeIfAbsent(id, k -> now);
-            if (!since.isAfter(cutoff) && !e.getValue().isAfter(cutoff) && blocks.delete(id)) {
-                unreferencedSince.remove(id);
-                deleted++;
-                collected.accept(id);
+        for (Map<String, Instant> listing : List.of(stored, partial)) {
+            boolean complete = listing == stored;
+            for (Map.Entry<String, Instant> e : listing.entrySet()) {
+                String id = e.getKey();
+                if (referenced.contains(id)) {
+                    unreferencedSince.remove(id);
+                    continue;
+                }
+                unreferenced++;
+                Instant since = unreferencedSince.computeIfAbsent(id, k -> now);
+                if (since.isAfter(cutoff) || e.getValue().isAfter(cutoff)) {
+                    continue;
+                }
+                // complete content is deleted first, so that no new torrent can start on it; a fetch must
+                // let go of its file before it is deleted under it
+                boolean gone;
+                if (complete) {
+                    gone = blocks.delete(id);
+                    if (gone) {
+                        holder.release(id);
+                    }
+                } else {
+                    gone = holder.release(id) && blocks.delete(id);
+                }
+                if (gone) {
+                    unreferencedSince.remove(id);
+                    deleted++;
+                }
             }
         }
         if (deleted > 0) {
-            log.info("collected {} unreferenced content(s); {} stored, {} still waiting out the retention window",
-                    deleted, stored.size() - deleted, unreferenced - deleted);
+            log.info("collected {} unreferenced content(s), complete or partial; {} left, {} of them waiting out "
+                    + "the retention window", deleted, stored.size() + partial.size() - deleted, unreferenced - deleted);
         }
-        return new Report(stored.size(), unreferenced, deleted);
+        return new Report(stored.size() + partial.size(), unreferenced, deleted);
     }
 }

@@ -24,8 +24,18 @@ public final class ReplicationPlanner {
         String contentId();
     }
 
-    /** Ask {@code target} to fetch and keep a copy. */
-    public record Mirror(String contentId, String target) implements Task {
+    /**
+     * Ask {@code target} to fetch and keep a copy, and once it has one to pass the request on to
+     * {@code then} (dfserve's chained replicate list): the data leaves this node once, not once per copy.
+     */
+    public record Mirror(String contentId, String target, List<String> then) implements Task {
+        public Mirror {
+            then = List.copyOf(then);
+        }
+
+        public Mirror(String contentId, String target) {
+            this(contentId, target, List.of());
+        }
     }
 
     /** Ask {@code holder} to drop its copy, after it has checked that enough others remain. */
@@ -42,6 +52,12 @@ public final class ReplicationPlanner {
     private ReplicationPlanner() {
     }
 
+    /** As below, with no copy in recent use. */
+    public static Plan plan(String self, Peer selfPeer, int target, Map<String, Long> lengths,
+                            Map<String, Set<String>> holders, Map<String, Peer> peers) {
+        return plan(self, selfPeer, target, lengths, holders, peers, Map.of());
+    }
+
     /**
      * @param self      this node
      * @param selfPeer  this node as a peer (its host and free space)
@@ -49,9 +65,12 @@ public final class ReplicationPlanner {
      * @param lengths   every content the volume's records name, with its length
      * @param holders   for each content, the nodes known to hold it complete (this one included)
      * @param peers     the peers that are up and answered the census
+     * @param recent    for each content, the holders that read or fetched it recently: their copies are not
+     *                  dropped, so a content over target whose every copy is in use stays so for a while
      */
     public static Plan plan(String self, Peer selfPeer, int target, Map<String, Long> lengths,
-                            Map<String, Set<String>> holders, Map<String, Peer> peers) {
+                            Map<String, Set<String>> holders, Map<String, Peer> peers,
+                            Map<String, Set<String>> recent) {
         List<Task> tasks = new ArrayList<>();
         int under = 0;
         int over = 0;
@@ -74,11 +93,17 @@ public final class ReplicationPlanner {
                 continue;  // another holder leads this content
             }
             if (count < target) {
-                for (Peer chosen : mirrorTargets(have, content.getValue(), target - count, selfPeer, peers)) {
-                    tasks.add(new Mirror(id, chosen.nodeId()));
+                List<String> chosen = mirrorTargets(have, content.getValue(), target - count, selfPeer, peers)
+                        .stream().map(Peer::nodeId).toList();
+                if (!chosen.isEmpty()) {
+                    tasks.add(new Mirror(id, chosen.get(0), chosen.subList(1, chosen.size())));
                 }
             } else if (count > target) {
-                tasks.add(new Stop(id, holderToDrop(have, selfPeer, peers).nodeId()));
+                Set<String> droppable = new TreeSet<>(have);
+                droppable.removeAll(recent.getOrDefault(id, Set.of()));
+                if (!droppable.isEmpty()) {
+                    tasks.add(new Stop(id, holderToDrop(have, droppable, selfPeer, peers).nodeId()));
+                }
             }
         }
         return new Plan(tasks, under, over, unavailable);
@@ -127,20 +152,25 @@ public final class ReplicationPlanner {
         return chosen;
     }
 
-    /** The copy to drop: one on a machine holding another copy if any, else on the fullest holder. */
-    static Peer holderToDrop(Set<String> holders, Peer selfPeer, Map<String, Peer> peers) {
-        List<Peer> holding = new ArrayList<>();
+    /**
+     * The copy to drop, among {@code droppable} of the {@code holders}: one on a machine holding another
+     * copy if any, else on the fullest holder.
+     */
+    static Peer holderToDrop(Set<String> holders, Set<String> droppable, Peer selfPeer, Map<String, Peer> peers) {
+        Map<String, Long> perHost = new java.util.HashMap<>();
+        List<Peer> candidates = new ArrayList<>();
         for (String holder : holders) {
             Peer p = holder.equals(selfPeer.nodeId()) ? selfPeer : peers.get(holder);
             if (p != null) {
-                holding.add(p);
+                perHost.merge(p.hostId(), 1L, Long::sum);
+                if (droppable.contains(holder)) {
+                    candidates.add(p);
+                }
             }
         }
-        Map<String, Long> perHost = new java.util.HashMap<>();
-        holding.forEach(p -> perHost.merge(p.hostId(), 1L, Long::sum));
-        holding.sort(Comparator.comparing((Peer p) -> perHost.get(p.hostId()) == 1)
+        candidates.sort(Comparator.comparing((Peer p) -> perHost.get(p.hostId()) == 1)
                 .thenComparingLong(Peer::freeBytes)
                 .thenComparing(Peer::nodeId));
-        return holding.get(0);
+        return candidates.get(0);
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,7 +50,25 @@ class GarbageCollectorTest {
         }
     }
 
+    /** Pieces of a content fetched here in part, as the swarm leaves them: the file and its bitmap beside it. */
+    private String partial(int seed) throws IOException {
+        String id = String.format("%040x", seed);
+        Path file = root.resolve("blocks").resolve(id.substring(0, 2)).resolve(id);
+        Files.createDirectories(file.getParent());
+        Files.write(file, new byte[4096]);
+        Files.write(file.resolveSibling(id + ".bitmap"), new byte[] {1});
+        return id;
+    }
+
+    private boolean partialExists(String id) {
+        return Files.exists(root.resolve("blocks").resolve(id.substring(0, 2)).resolve(id));
+    }
+
     private GarbageCollector collector() {
+        return collector(id -> true);
+    }
+
+    private GarbageCollector collector(GarbageCollector.Holder holder) {
         return new GarbageCollector(blocks, () -> Set.copyOf(referenced), RETENTION, new Clock() {
             @Override
             public ZoneOffset getZone() {
@@ -65,7 +84,7 @@ class GarbageCollectorTest {
             public Instant instant() {
                 return now;
             }
-        });
+        }, holder);
     }
 
     @Test
@@ -113,6 +132,58 @@ class GarbageCollectorTest {
         assertThat(gc.collect().deleted()).isZero();
         assertThat(blocks.has(id)).isTrue();
         now = sealed.plus(RETENTION).plusSeconds(1);
+        assertThat(gc.collect().deleted()).isEqualTo(1);
+    }
+
+    @Test
+    void partlyFetchedContentOfADeletedFileGoesAfterTheWindowAndReferencedPiecesStay() throws IOException {
+        String deleted = partial(0xd1);
+        String read = partial(0xd2);
+        referenced.add(read);
+        assertThat(blocks.partial()).containsOnlyKeys(deleted, read);
+        assertThat(blocks.stored()).as("partial content is no copy").isEmpty();
+        now = Instant.now().plus(Duration.ofHours(1));
+        GarbageCollector gc = collector();
+        assertThat(gc.collect().deleted()).isZero();
+        now = now.plus(RETENTION).plusSeconds(1);
+        assertThat(gc.collect().deleted()).isEqualTo(1);
+        assertThat(partialExists(deleted)).isFalse();
+        assertThat(blocks.partial()).containsOnlyKeys(read);
+    }
+
+    @Test
+    void partialContentWhoseFetchHoldsItWaitsUntilTheFetchLetsGo() throws IOException {
+        String id = partial(0xd3);
+        Set<String> released = new HashSet<>();
+        boolean[] fetching = {true};
+        GarbageCollector gc = collector(contentId -> {
+            if (fetching[0]) {
+                return false;
+            }
+            released.add(contentId);
+            return true;
+        });
+        now = Instant.now().plus(Duration.ofHours(1));
+        gc.collect();
+        now = now.plus(RETENTION).plusSeconds(1);
+        assertThat(gc.collect().deleted()).as("the fetch still has the file").isZero();
+        assertThat(partialExists(id)).isTrue();
+        fetching[0] = false;
+        assertThat(gc.collect().deleted()).isEqualTo(1);
+        assertThat(released).containsExactly(id);
+        assertThat(partialExists(id)).isFalse();
+    }
+
+    @Test
+    void partialContentThatGotAPieceWithinTheWindowIsKept() throws IOException {
+        String id = partial(0xd4);
+        Instant pieceArrived = blocks.partial().get(id);
+        GarbageCollector gc = collector();
+        now = pieceArrived.minus(RETENTION);
+        gc.collect();
+        now = pieceArrived.plus(RETENTION.dividedBy(2));
+        assertThat(gc.collect().deleted()).isZero();
+        now = pieceArrived.plus(RETENTION).plusSeconds(1);
         assertThat(gc.collect().deleted()).isEqualTo(1);
     }
 }

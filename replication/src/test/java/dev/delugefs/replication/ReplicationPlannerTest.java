@@ -6,6 +6,7 @@ import dev.delugefs.replication.ReplicationPlanner.Plan;
 import dev.delugefs.replication.ReplicationPlanner.Stop;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,8 +24,8 @@ class ReplicationPlannerTest {
     @Test
     void aContentBelowTargetGetsCopiesOnOtherMachinesWithTheMostRoomFirst() {
         Plan plan = ReplicationPlanner.plan("a", A, 3, Map.of("x", 100L), Map.of("x", Set.of("a")), PEERS_OF_A);
-        // D has the most room but is on A's machine: C and B first
-        assertThat(plan.tasks()).containsExactly(new Mirror("x", "c"), new Mirror("x", "b"));
+        // D has the most room but is on A's machine: C and B first, in one request that C passes on to B
+        assertThat(plan.tasks()).containsExactly(new Mirror("x", "c", List.of("b")));
         assertThat(plan.underTarget()).isEqualTo(1);
     }
 
@@ -33,7 +34,7 @@ class ReplicationPlannerTest {
         Peer fullB = new Peer("b", "host2", 50);
         Plan plan = ReplicationPlanner.plan("a", A, 3, Map.of("x", 100L), Map.of("x", Set.of("a")),
                 Map.of("b", fullB, "c", C, "d", D));
-        assertThat(plan.tasks()).containsExactly(new Mirror("x", "c"), new Mirror("x", "d"));
+        assertThat(plan.tasks()).containsExactly(new Mirror("x", "c", List.of("d")));
     }
 
     @Test
@@ -73,5 +74,30 @@ class ReplicationPlannerTest {
         assertThat(plan.unavailable()).isEqualTo(1);
         assertThat(plan.underTarget()).isZero();
         assertThat(plan.overTarget()).isZero();
+    }
+
+    @Test
+    void aCopyInRecentUseIsNotTheOneDropped() {
+        // B would go (fullest), but it read x recently: A, the next fullest, goes instead
+        Plan plan = ReplicationPlanner.plan("a", A, 2, Map.of("x", 100L), Map.of("x", Set.of("a", "b", "c")),
+                PEERS_OF_A, Map.of("x", Set.of("b")));
+        assertThat(plan.tasks()).containsExactly(new Stop("x", "a"));
+        assertThat(plan.overTarget()).isEqualTo(1);
+    }
+
+    @Test
+    void aContentWhoseEveryCopyIsInRecentUseStaysAboveTarget() {
+        Plan plan = ReplicationPlanner.plan("a", A, 1, Map.of("x", 100L), Map.of("x", Set.of("a", "b")),
+                PEERS_OF_A, Map.of("x", Set.of("a", "b")));
+        assertThat(plan.tasks()).isEmpty();
+        assertThat(plan.overTarget()).isEqualTo(1);
+    }
+
+    @Test
+    void aCopyOnASharedMachineGoesFirstEvenWhenItsTwinIsInRecentUse() {
+        // A and D share a machine; D read x recently, so A's copy is the one on a shared machine to drop
+        Plan plan = ReplicationPlanner.plan("a", A, 2, Map.of("x", 100L), Map.of("x", Set.of("a", "b", "d")),
+                PEERS_OF_A, Map.of("x", Set.of("d")));
+        assertThat(plan.tasks()).containsExactly(new Stop("x", "a"));
     }
 }

@@ -97,6 +97,15 @@ final class BlockDirectory {
 
     /** Complete content ids with the time each was last installed or reused (the file's ctime). */
     Map<String, Instant> stored() throws IOException {
+        return list(true);
+    }
+
+    /** Content ids being fetched (a bitmap beside them), with the time a piece last arrived (its mtime). */
+    Map<String, Instant> partial() throws IOException {
+        return list(false);
+    }
+
+    private Map<String, Instant> list(boolean complete) throws IOException {
         Map<String, Instant> result = new HashMap<>();
         try (DirectoryStream<Path> shards = Files.newDirectoryStream(root)) {
             for (Path shard : shards) {
@@ -106,13 +115,19 @@ final class BlockDirectory {
                 try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
                     for (Path file : files) {
                         String name = file.getFileName().toString();
-                        if (HEX_ID.matcher(name).matches() && !Files.exists(bitmapOf(file))) {
-                            try {
+                        if (!HEX_ID.matcher(name).matches()) {
+                            continue;
+                        }
+                        Path bitmap = bitmapOf(file);
+                        try {
+                            if (complete && !Files.exists(bitmap)) {
                                 FileTime ctime = (FileTime) Files.getAttribute(file, "unix:ctime");
                                 result.put(name, ctime.toInstant());
-                            } catch (NoSuchFileException e) {
-                                // deleted while we listed
+                            } else if (!complete && Files.exists(bitmap)) {
+                                result.put(name, Files.getLastModifiedTime(bitmap).toInstant());
                             }
+                        } catch (NoSuchFileException e) {
+                            // deleted, or completed, while we listed
                         }
                     }
                 }

@@ -68,6 +68,12 @@ public interface BlockStore extends Closeable {
      */
     Map<String, Instant> stored() throws IOException;
 
+    /**
+     * Content partly fetched here (pieces with a bitmap, DESIGN §3), each with the last time a piece of it
+     * arrived. Partial content is not a copy: it is neither in {@link #stored()} nor {@link #has}.
+     */
+    Map<String, Instant> partial() throws IOException;
+
     /** Deletes stored content (complete or partial); false if there was none. */
     boolean delete(String contentId) throws IOException;
 

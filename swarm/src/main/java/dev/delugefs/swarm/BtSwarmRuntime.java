@@ -226,11 +226,16 @@ final class BtSwarmRuntime implements SwarmRuntime {
     }
 
     @Override
-    public synchronized void drop(String contentId) {
+    public synchronized boolean drop(String contentId) {
         Swarm swarm = swarms.get(contentId);
-        if (swarm != null && (swarm.unit.bitmap() == null || swarm.complete.get()) && swarm.waiters.isEmpty()) {
-            stop(swarm);
+        if (swarm == null) {
+            return true;
         }
+        if ((swarm.unit.bitmap() == null || swarm.complete.get()) && swarm.waiters.isEmpty()) {
+            stop(swarm);
+            return true;
+        }
+        return false;
     }
 
     /** Stops a complete torrent; bt unregisters it and closes its storage, so it can be started again. */

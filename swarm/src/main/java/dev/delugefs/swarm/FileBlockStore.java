@@ -148,6 +148,11 @@ final class FileBlockStore implements BlockStore {
     }
 
     @Override
+    public Map<String, Instant> partial() throws IOException {
+        return blocks.partial();
+    }
+
+    @Override
     public boolean delete(String contentId) throws IOException {
         return blocks.delete(contentId);
     }

@@ -81,9 +81,12 @@ public interface SwarmRuntime extends Closeable {
 
     /**
      * Stops serving content that is stored complete (it was deleted, or is about to be), closing the file
-     * the torrent holds open. Content being fetched is left alone.
+     * the torrent holds open. Content being fetched is left alone: bt 1.10 cannot start a torrent again
+     * that was stopped incomplete (bt #146).
+     *
+     * @return whether the runtime holds no file of the content any more; false while it is being fetched
      */
-    void drop(String contentId);
+    boolean drop(String contentId);
 
     /** Content being fetched and not yet complete. */
     List<Transfer> transfers();

@@ -54,6 +54,11 @@ final class NodeOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     long readTimeoutSeconds;
 
+    @Option(names = "--keep-recent", paramLabel = "SECONDS", defaultValue = "600",
+            description = "A copy read or fetched on this node within this time is not dropped when a file has "
+                    + "more copies than the replication target (default: ${DEFAULT-VALUE}).")
+    long keepRecentSeconds;
+
     Node.Options toOptions() {
         if (gcRetentionSeconds < 0) {
             throw new IllegalArgumentException("--gc-retention must not be negative: " + gcRetentionSeconds);
@@ -72,6 +77,9 @@ final class NodeOptions {
         if (readTimeoutSeconds <= 0) {
             throw new IllegalArgumentException("--read-timeout must be positive: " + readTimeoutSeconds);
         }
+        if (keepRecentSeconds < 0) {
+            throw new IllegalArgumentException("--keep-recent must not be negative: " + keepRecentSeconds);
+        }
         if (btPort != null && (btPort < 0 || btPort > 65535)) {
             throw new IllegalArgumentException("--bt-port must be 0..65535: " + btPort);
         }
@@ -83,7 +91,8 @@ final class NodeOptions {
                 advertise.stream().map(HostPort::parse).toList(),
                 mdns,
                 btPort,
-                Duration.ofSeconds(readTimeoutSeconds));
+                Duration.ofSeconds(readTimeoutSeconds),
+                Duration.ofSeconds(keepRecentSeconds));
         return new Node.Options(Duration.ofSeconds(gcRetentionSeconds), network,
                 maxStorage == null ? 0 : parseSize(maxStorage));
     }

@@ -18,6 +18,7 @@ import dev.delugefs.metadata.NamespaceStore;
 import dev.delugefs.metadata.PeerDirectory;
 import dev.delugefs.metadata.VolumeConfig;
 import dev.delugefs.metadata.VolumeSync;
+import dev.delugefs.replication.RecentUse;
 import dev.delugefs.swarm.BlockStore;
 import dev.delugefs.fs.vfs.StorageSpace;
 import dev.delugefs.swarm.ContentInfo;
@@ -30,6 +31,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,7 +56,7 @@ public final class NodeNetwork implements Closeable {
 
     /** The node's network flags. */
     public record Settings(HostPort listen, List<HostPort> peers, InetAddress bind, List<HostPort> advertise,
-                           boolean mdns, Integer btPort, Duration readTimeout) {
+                           boolean mdns, Integer btPort, Duration readTimeout, Duration keepRecent) {
         public Settings {
             peers = List.copyOf(peers);
             advertise = List.copyOf(advertise);
@@ -63,6 +65,9 @@ public final class NodeNetwork implements Closeable {
             }
             if (readTimeout.isNegative() || readTimeout.isZero()) {
                 throw new IllegalArgumentException("the read timeout must be positive");
+            }
+            if (keepRecent.isNegative()) {
+                throw new IllegalArgumentException("--keep-recent must not be negative");
             }
         }
     }
@@ -113,9 +118,10 @@ public final class NodeNetwork implements Closeable {
         NodeSwarm swarm;
         try {
             InetAddress btAddress = InetAddress.getByName(listen.host());
+            RecentUse recentUse = new RecentUse(settings.keepRecent(), Clock.systemUTC());
             swarm = startSwarm(settings, savedBtPort, btAddress, port -> NodeSwarm.start(blocks, btAddress, port,
                     directory, directory::memberAddresses, settings.readTimeout(), server,
-                    () -> replicationTarget(store), space::usable));
+                    () -> replicationTarget(store), space::usable, recentUse));
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
@@ -124,7 +130,7 @@ public final class NodeNetwork implements Closeable {
 
         ChannelClient client = ChannelClient.start(keys);
         server.register(JoinHandler.COMMAND, new JoinHandler(store, identity.nodeId()));
-        StorageCommands.register(server, blocks, space);
+        StorageCommands.register(server, blocks, space, swarm.recentUse());
         PeerInfo self = new PeerInfo(identity.nodeId(), identity.volumeId(), reachable, swarm.port(), hostId(),
                 headOf(store), 0, Instant.now());
         Hello.register(server, () -> self.withState(headOf(store), space.usable()).seenAt(Instant.now()));
@@ -148,7 +154,7 @@ public final class NodeNetwork implements Closeable {
         network.swarm = swarm;
         holder[0] = network;
         network.replicator = new Replicator(identity.nodeId(), hostId(), directory, membership, swarm, blocks,
-                () -> replicationTarget(store), space::usable, contents, REPLICATION_INTERVAL);
+                () -> replicationTarget(store), space::usable, contents, REPLICATION_INTERVAL, swarm.recentUse());
         server.register(ConfigCommand.NAME, new ConfigCommand(store));
         server.register(StatusCommand.NAME, new StatusCommand(identity, store, network.peerTable, swarm,
                 network.replicator, space));

@@ -9,6 +9,7 @@ import dev.delugefs.fs.vfs.ContentNetwork;
 import dev.delugefs.metadata.Errno;
 import dev.delugefs.metadata.FsException;
 import dev.delugefs.metadata.PeerDirectory;
+import dev.delugefs.replication.RecentUse;
 import dev.delugefs.swarm.BlockStore;
 import dev.delugefs.swarm.ContentInfo;
 import dev.delugefs.swarm.ContentReader;
@@ -59,6 +60,11 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
      */
     static final long DIRECT_MAX = 4L * 1024 * 1024;
     private static final Duration OFFER_TIMEOUT = Duration.ofSeconds(5);
+    /** Fetches of whole contents (pins and mirrors) at once; a mirror request beyond them is refused. */
+    static final int MAX_FETCHES = 4;
+    /** Further nodes a mirror request may name: as many as the largest replication target. */
+    static final int MAX_CHAIN = 16;
+    private static final java.util.regex.Pattern NODE_ID = java.util.regex.Pattern.compile("[0-9a-f]{32}");
     private static final Duration HOLDERS_TTL = Duration.ofSeconds(30);
     /**
      * A sequential read also fetches the pieces of the next this many bytes, so the reader rarely waits; a
@@ -86,14 +92,26 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     private final AtomicLong directHashFailures = new AtomicLong();
     private final Map<String, CompletableFuture<?>> pins = new ConcurrentHashMap<>();
 
+    /** Further targets of mirror requests, asked in turn once the content is here (dfserve's chained list). */
+    private final Map<String, List<String>> chains = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService chaining = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+                Thread t = new Thread(r, "mirror-chain");
+                t.setDaemon(true);
+                return t;
+            });
+
     private final java.util.function.IntSupplier target;
     private final java.util.function.LongSupplier freeBytes;
+    private final RecentUse recentUse;
 
     private NodeSwarm(SwarmRuntime swarm, BlockStore blocks, PeerDirectory peers,
                       Supplier<Set<InetAddress>> memberAddresses, Duration readTimeout,
-                      java.util.function.IntSupplier target, java.util.function.LongSupplier freeBytes) {
+                      java.util.function.IntSupplier target, java.util.function.LongSupplier freeBytes,
+                      RecentUse recentUse) {
         this.target = target;
         this.freeBytes = freeBytes;
+        this.recentUse = recentUse;
         this.swarm = swarm;
         this.blocks = blocks;
         this.peers = peers;
@@ -109,11 +127,11 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
      */
     static NodeSwarm start(BlockStore blocks, InetAddress address, int port, PeerDirectory peers,
                            Supplier<Set<InetAddress>> memberAddresses, Duration readTimeout, ChannelServer server,
-                           java.util.function.IntSupplier target, java.util.function.LongSupplier freeBytes)
-            throws IOException {
+                           java.util.function.IntSupplier target, java.util.function.LongSupplier freeBytes,
+                           RecentUse recentUse) throws IOException {
         NodeSwarm[] self = new NodeSwarm[1];
         SwarmRuntime runtime = SwarmRuntime.open(blocks, address, port, remote -> self[0].admits(remote));
-        self[0] = new NodeSwarm(runtime, blocks, peers, memberAddresses, readTimeout, target, freeBytes);
+        self[0] = new NodeSwarm(runtime, blocks, peers, memberAddresses, readTimeout, target, freeBytes, recentUse);
         server.register(OFFER, self[0]::offer);
         server.register(PIN, self[0]::pin);
         server.register(CONTENT, self[0]::content);
@@ -124,6 +142,16 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
 
     public int port() {
         return swarm.localAddress().getPort();
+    }
+
+    /** Content read or fetched here lately, whose copy replication keeps. */
+    RecentUse recentUse() {
+        return recentUse;
+    }
+
+    @Override
+    public void reading(String contentId) {
+        recentUse.use(contentId);
     }
 
     private boolean admits(InetAddress remote) {
@@ -176,19 +204,79 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     }
 
     /**
-     * {@code please-mirror ID}, content described on stdin: a peer asks this node to keep a copy (DESIGN
-     * §9). Refused when the copy would not fit; otherwise as {@code pin}.
+     * {@code please-mirror ID [NODE-ID...]}, content described on stdin: a peer asks this node to keep a
+     * copy (DESIGN §9), and, once it has one, to pass the request on to the first of the further nodes
+     * that takes it, with the rest of the list. Refused when the copy would not fit, or while
+     * {@link #MAX_FETCHES} other fetches run; otherwise as {@code pin}.
      */
     private int mirror(CommandRequest request) throws IOException {
-        ContentInfo content = describedContent(request);
+        ContentInfo content = describedContent(request, MAX_CHAIN);
         if (content == null) {
             return 2;
         }
-        if (!blocks.has(content.id()) && freeBytes.getAsLong() <= content.length()) {
+        List<String> then = request.args().subList(1, request.args().size());
+        for (String node : then) {
+            if (!NODE_ID.matcher(node).matches()) {
+                complain(request, MIRROR + ": not a node id (32 hex digits): " + node);
+                return 2;
+            }
+        }
+        boolean here = blocks.has(content.id());
+        if (!here && freeBytes.getAsLong() <= content.length()) {
             complain(request, MIRROR + ": no room for " + content.length() + " bytes");
             return 1;
         }
-        return reply(request, pinState(content));
+        long running = pins.values().stream().filter(f -> !f.isDone()).count();
+        if (!here && !pins.containsKey(content.id()) && running >= MAX_FETCHES) {
+            complain(request, MIRROR + ": busy with " + running + " fetches; ask again later");
+            return 1;
+        }
+        if (!then.isEmpty()) {
+            chains.merge(content.id(), List.copyOf(then),
+                    (a, b) -> java.util.stream.Stream.concat(a.stream(), b.stream()).distinct().toList());
+        }
+        Map<String, Object> answer = pinState(content);
+        if (Boolean.TRUE.equals(answer.get("complete"))) {
+            passOn(content);
+        }
+        if (!then.isEmpty()) {
+            answer.put("then", then);
+        }
+        return reply(request, answer);
+    }
+
+    /** Asks the next nodes of the content's chain, if any, in turn until one takes the request. */
+    private void passOn(ContentInfo content) {
+        List<String> chain = chains.remove(content.id());
+        if (chain == null || chain.isEmpty()) {
+            return;
+        }
+        chaining.execute(() -> {
+            for (int i = 0; i < chain.size(); i++) {
+                String next = chain.get(i);
+                PeerDirectory.PeerLink link = peers.peers().stream().filter(p -> p.nodeId().equals(next))
+                        .findFirst().orElse(null);
+                if (link == null) {
+                    log.info("cannot pass on {} of {} to {}: not up", MIRROR, content.id(), next);
+                    continue;
+                }
+                List<String> rest = chain.subList(i + 1, chain.size());
+                String command = String.join(" ", java.util.stream.Stream.concat(
+                        java.util.stream.Stream.of(MIRROR, content.id()), rest.stream()).toList());
+                try {
+                    ExecResult result = link.session().exec(command, describe(content), OFFER_TIMEOUT);
+                    if (result.succeeded()) {
+                        log.info("passed {} of {} on to {}{}", MIRROR, content.id(), next,
+                                rest.isEmpty() ? "" : ", then " + rest);
+                        return;
+                    }
+                    log.info("{} refused {} of {}: {}", next, MIRROR, content.id(), result.stderrText().strip());
+                } catch (IOException | RuntimeException e) {
+                    log.info("could not pass on {} of {} to {}: {}", MIRROR, content.id(), next, e.toString());
+                }
+            }
+            log.warn("no node of the chain {} took {} of {}", chain, MIRROR, content.id());
+        });
     }
 
     /**
@@ -206,6 +294,11 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     /** Drops the local copy if enough others remain, counted afresh. */
     boolean dropIfEnoughElsewhere(ContentInfo content) throws IOException {
         if (!blocks.has(content.id()) || pins.containsKey(content.id())) {
+            return false;
+        }
+        if (recentUse.isRecent(content.id())) {
+            log.info("kept {}: read or fetched here within the last {} s", content.id(),
+                    recentUse.window().toSeconds());
             return false;
         }
         holders.forget(content);
@@ -266,7 +359,16 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             Duration allowed = readTimeout.plusSeconds(content.length() >> 20);
             CompletableFuture<ContentInfo> fetch = swarm.fetch(content, peersFor(content), allowed);
             // done: forgotten at once (the content is here); failed: kept until someone asks, to tell them why
-            fetch.thenRun(() -> pins.remove(content.id(), fetch));
+            fetch.whenComplete((done, failure) -> {
+                if (failure == null) {
+                    pins.remove(content.id(), fetch);
+                    recentUse.use(content.id());
+                    passOn(content);
+                } else if (chains.remove(content.id()) != null) {
+                    log.info("the fetch of {} failed, so its mirror chain stops here: {}", content.id(),
+                            failure.toString());
+                }
+            });
             return fetch;
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
@@ -361,8 +463,14 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
 
     /** The content an ID argument names, described on stdin; null after telling the client what is wrong. */
     private static ContentInfo describedContent(CommandRequest request) throws IOException {
-        if (request.args().size() != 1) {
-            complain(request, "usage: " + request.name() + " CONTENT-ID < {length,pieceLength,pieces}");
+        return describedContent(request, 0);
+    }
+
+    /** As above, for a command that takes up to {@code further} node ids after the content id. */
+    private static ContentInfo describedContent(CommandRequest request, int further) throws IOException {
+        if (request.args().isEmpty() || request.args().size() > 1 + further) {
+            complain(request, "usage: " + request.name() + " CONTENT-ID" + (further > 0 ? " [NODE-ID...]" : "")
+                    + " < {length,pieceLength,pieces}");
             return null;
         }
         ContentInfo content;
@@ -448,9 +556,12 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         return new FetchingReader(content);
     }
 
-    /** Content the garbage collector deleted: stop serving it, so its space comes back. */
-    public void collected(String contentId) {
-        swarm.drop(contentId);
+    /**
+     * Content the garbage collector deletes: stop serving it, so its space comes back. False for content
+     * being fetched, which the runtime must keep (see {@link SwarmRuntime#drop}).
+     */
+    public boolean release(String contentId) {
+        return swarm.drop(contentId);
     }
 
     private List<HolderFinder.Holder> holdersOrFail(ContentInfo content) throws FsException {
@@ -510,6 +621,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     @Override
     public void close() throws IOException {
         prefetching.shutdownNow();
+        chaining.shutdownNow();
         holders.close();
         swarm.close();
     }

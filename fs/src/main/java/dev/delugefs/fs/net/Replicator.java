@@ -6,6 +6,7 @@ import dev.delugefs.discovery.ExecResult;
 import dev.delugefs.discovery.Membership;
 import dev.delugefs.discovery.PeerInfo;
 import dev.delugefs.metadata.PeerDirectory;
+import dev.delugefs.replication.RecentUse;
 import dev.delugefs.replication.ReplicationPlanner;
 import dev.delugefs.swarm.BlockStore;
 import dev.delugefs.swarm.ContentInfo;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,6 +53,7 @@ final class Replicator implements AutoCloseable {
     private final LongSupplier freeBytes;
     private final Supplier<Map<String, ContentInfo>> contents;
     private final Duration interval;
+    private final RecentUse recentUse;
     private final ScheduledExecutorService loop;
     private volatile Status status = new Status(null, 0, 0, 0, 0, 0);
 
@@ -70,7 +73,7 @@ final class Replicator implements AutoCloseable {
 
     Replicator(String self, String hostId, PeerDirectory peers, Membership membership, NodeSwarm swarm,
                BlockStore blocks, IntSupplier target, LongSupplier freeBytes,
-               Supplier<Map<String, ContentInfo>> contents, Duration interval) {
+               Supplier<Map<String, ContentInfo>> contents, Duration interval, RecentUse recentUse) {
         this.self = self;
         this.hostId = hostId;
         this.peers = peers;
@@ -81,6 +84,7 @@ final class Replicator implements AutoCloseable {
         this.freeBytes = freeBytes;
         this.contents = contents;
         this.interval = interval;
+        this.recentUse = recentUse;
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "replicator");
             t.setDaemon(true);
@@ -122,57 +126,66 @@ final class Replicator implements AutoCloseable {
             }
         });
         Map<String, Set<String>> holders = new HashMap<>();
+        Map<String, Set<String>> recent = new HashMap<>();
         for (String id : blocks.stored().keySet()) {
             if (lengths.containsKey(id)) {
                 holders.computeIfAbsent(id, k -> new HashSet<>()).add(self);
+                if (recentUse.isRecent(id)) {
+                    recent.computeIfAbsent(id, k -> new HashSet<>()).add(self);
+                }
             }
         }
         Map<String, ReplicationPlanner.Peer> answered = new HashMap<>();
         Map<String, PeerDirectory.PeerLink> links = new HashMap<>();
         for (PeerDirectory.PeerLink link : peers.peers()) {
             PeerInfo info = membership.peer(link.nodeId()).orElse(null);
-            Set<String> inventory = inventory(link);
+            Map<String, Boolean> inventory = inventory(link);
             if (info == null || inventory == null) {
                 continue;  // a peer we cannot count: its copies do not count, and it is not asked
             }
             answered.put(link.nodeId(), new ReplicationPlanner.Peer(link.nodeId(), info.hostId(), info.freeBytes()));
             links.put(link.nodeId(), link);
-            for (String id : inventory) {
+            inventory.forEach((id, inRecentUse) -> {
                 if (lengths.containsKey(id)) {
                     holders.computeIfAbsent(id, k -> new HashSet<>()).add(link.nodeId());
+                    if (inRecentUse) {
+                        recent.computeIfAbsent(id, k -> new HashSet<>()).add(link.nodeId());
+                    }
                 }
-            }
+            });
         }
         int goal = target.getAsInt();
         ReplicationPlanner.Plan plan = ReplicationPlanner.plan(self,
-                new ReplicationPlanner.Peer(self, hostId, freeBytes.getAsLong()), goal, lengths, holders, answered);
+                new ReplicationPlanner.Peer(self, hostId, freeBytes.getAsLong()), goal, lengths, holders, answered,
+                recent);
         status = new Status(Instant.now(), goal, lengths.size(), plan.underTarget(), plan.overTarget(),
                 plan.unavailable());
         int mirrors = 0;
         for (ReplicationPlanner.Task task : plan.tasks()) {
             ContentInfo content = volume.get(task.contentId());
             if (task instanceof ReplicationPlanner.Mirror mirror && mirrors++ < MAX_MIRRORS_PER_ROUND) {
-                ask(links.get(mirror.target()), NodeSwarm.MIRROR, content);
+                // one request for all the copies wanted: the target passes it on to the others in turn
+                ask(links.get(mirror.target()), NodeSwarm.MIRROR, content, mirror.then());
             } else if (task instanceof ReplicationPlanner.Stop stop) {
                 if (stop.holder().equals(self)) {
                     swarm.dropIfEnoughElsewhere(content);
                 } else {
-                    ask(links.get(stop.holder()), NodeSwarm.STOP_MIRRORING, content);
+                    ask(links.get(stop.holder()), NodeSwarm.STOP_MIRRORING, content, List.of());
                 }
             }
         }
     }
 
-    /** The content ids a peer holds complete, or null if it did not say. */
-    private static Set<String> inventory(PeerDirectory.PeerLink link) {
+    /** The content ids a peer holds complete, each with whether it is in recent use there; null if it did not say. */
+    private static Map<String, Boolean> inventory(PeerDirectory.PeerLink link) {
         try {
             ExecResult result = link.session().exec("inventory", new byte[0], ASK_TIMEOUT);
             if (!result.succeeded()) {
                 return null;
             }
-            Set<String> ids = new HashSet<>();
+            Map<String, Boolean> ids = new HashMap<>();
             for (JsonNode entry : JSON.readTree(result.stdout())) {
-                ids.add(entry.path("id").asText());
+                ids.put(entry.path("id").asText(), entry.path("recent").asBoolean(false));
             }
             return ids;
         } catch (IOException | RuntimeException e) {
@@ -181,13 +194,13 @@ final class Replicator implements AutoCloseable {
         }
     }
 
-    private static void ask(PeerDirectory.PeerLink link, String command, ContentInfo content) {
+    private static void ask(PeerDirectory.PeerLink link, String command, ContentInfo content, List<String> then) {
         if (link == null || content == null) {
             return;
         }
         try {
-            ExecResult result = link.session().exec(command + " " + content.id(), NodeSwarm.describe(content),
-                    ASK_TIMEOUT);
+            String line = command + " " + content.id() + (then.isEmpty() ? "" : " " + String.join(" ", then));
+            ExecResult result = link.session().exec(line, NodeSwarm.describe(content), ASK_TIMEOUT);
             if (result.succeeded()) {
                 log.info("asked {} to {} {}: {}", link.nodeId(), command, content.id(), result.stdoutText().strip());
             } else {

@@ -25,7 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 
 /**
  * One running node over one storage root: starts the parts bottom-up and stops them top-down, so that at
@@ -93,9 +92,7 @@ public final class Node implements Closeable {
             ScheduledExecutorService housekeeping = startCollector(blocks, references,
                     options.gcRetention(), id -> {
                         NodeSwarm serving = swarm.get();
-                        if (serving != null) {
-                            serving.collected(id);
-                        }
+                        return serving == null || serving.release(id);
                     });
             log.info("node {} of volume '{}' open on {} ({} entries)", identity.nodeId(), volume.name(), root,
                     namespace.inodeCount());
@@ -125,8 +122,8 @@ public final class Node implements Closeable {
 
     /** Space of deleted files comes back once a collection finds their content unneeded for the window. */
     private static ScheduledExecutorService startCollector(BlockStore blocks, GarbageCollector.References references,
-                                                           Duration retention, Consumer<String> collected) {
-        GarbageCollector collector = new GarbageCollector(blocks, references, retention, Clock.systemUTC(), collected);
+                                                           Duration retention, GarbageCollector.Holder holder) {
+        GarbageCollector collector = new GarbageCollector(blocks, references, retention, Clock.systemUTC(), holder);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "garbage-collector");
             t.setDaemon(true);

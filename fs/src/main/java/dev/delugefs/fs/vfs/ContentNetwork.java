@@ -37,4 +37,11 @@ public interface ContentNetwork {
      */
     default void prefetch(ContentInfo content) {
     }
+
+    /**
+     * A file of this content is being read here, from this node's copy or not: replication keeps this
+     * node's copy a while rather than trim it.
+     */
+    default void reading(String contentId) {
+    }
 }

@@ -279,6 +279,7 @@ final class OpenFile {
                     reader = network.reader(contentInfo(record));
                 }
                 readerId = content.id();
+                network.reading(content.id());
             }
             return reader;
         }
