@@ -7,7 +7,8 @@ here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 
 packages=(openjdk-17-jdk-headless maven fuse libfuse2)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(attr fio git aria2 python3-libtorrent tar coreutils procps psmisc iproute2)
+  # avahi-daemon and avahi-utils: the mDNS test runs its own avahi inside a network namespace
+  packages+=(attr fio git aria2 python3-libtorrent tar coreutils procps psmisc iproute2 dbus avahi-daemon avahi-utils)
 fi
 
 missing=()
@@ -19,6 +20,14 @@ if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"
   $sudo apt-get update -qq
+  # no service a package brings may start (avahi-daemon would announce this machine on the LAN):
+  # policy-rc.d's exit code 101 tells invoke-rc.d "not allowed", the Debian way
+  policy=/usr/sbin/policy-rc.d
+  if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+    trap '$sudo rm -f "$policy"' EXIT
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [[ ! -e /dev/fuse ]]; then
