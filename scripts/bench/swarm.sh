@@ -72,8 +72,9 @@ seconds_since() { $py -c "import sys,time; print(time.time() - float(sys.argv[1]
 
 export DELUGEFS_MDNS=off
 pa=$(free_port); pb=$(free_port)
+# one copy is the target: with two, replication would copy every file to B before B reads it
 "$delugefs" create vol --root "$work/root-a" "$work/mnt-a" --listen "127.0.0.1:$pa" --peer "127.0.0.1:$pb" \
-  > "$work/a.out" 2> "$work/a.out.err" &
+  --replication 1 > "$work/a.out" 2> "$work/a.out.err" &
 pids+=($!)
 wait_for "$work/a.out" "^dfs1-" 60
 token=$(grep "^dfs1-" "$work/a.out" | head -1)

@@ -97,6 +97,10 @@ class DataPlaneNativeTest {
         assertThat(statusC.path("swarm").has("hashFailures")).as("status shows the hash failures").isTrue();
         assertThat(statusC.path("swarm").path("hashFailures").asLong())
                 .as("pieces that failed their hash on C (downloads of several files must not mix)").isZero();
+        assertThat(statusC.path("swarm").path("smallFilesByStream").asLong())
+                .as("small files C fetched over a holder's content stream").isPositive();
+        assertThat(statusC.path("swarm").path("smallFilesByChannel").asLong())
+                .as("small files C had to fetch over the SSH channel instead").isZero();
         assertThat(statusC.path("peers")).as("C's peers in its status").hasSize(2);
 
         // the source dies while C reads; B holds a copy (pinned), and the read completes from it

@@ -57,8 +57,10 @@ final class StatusCommand implements Callable<Integer> {
                 replication.path("unavailable").asInt(),
                 replication.path("lastRound").asText().isEmpty() ? "no round yet" : ago(replication.path("lastRound").asText()) + " ago");
         JsonNode swarm = status.path("swarm");
-        out.printf("swarm: port %d, %d torrents, %d hash failures%n", swarm.path("btPort").asInt(),
-                swarm.path("torrents").asInt(), swarm.path("hashFailures").asLong());
+        out.printf("swarm: port %d, %d torrents, %d hash failures; small files fetched: %d by content stream, "
+                        + "%d over the channel%n", swarm.path("btPort").asInt(), swarm.path("torrents").asInt(),
+                swarm.path("hashFailures").asLong(), swarm.path("smallFilesByStream").asLong(),
+                swarm.path("smallFilesByChannel").asLong());
         JsonNode transfers = swarm.path("transfers");
         out.printf("transfers: %d%n", transfers.size());
         for (JsonNode t : transfers) {

@@ -13,6 +13,8 @@ import dev.delugefs.replication.RecentUse;
 import dev.delugefs.swarm.BlockStore;
 import dev.delugefs.swarm.ContentInfo;
 import dev.delugefs.swarm.ContentReader;
+import dev.delugefs.swarm.ContentStreamClient;
+import dev.delugefs.swarm.ContentStreamServer;
 import dev.delugefs.swarm.ContentWriter;
 import dev.delugefs.swarm.SwarmRuntime;
 import org.slf4j.Logger;
@@ -51,6 +53,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     static final String OFFER = "swarm-offer";
     static final String PIN = "pin";
     static final String CONTENT = "content";
+    static final String CONTENT_TICKET = "content-ticket";
     static final String MIRROR = "please-mirror";
     static final String STOP_MIRRORING = "please-stop-mirroring";
     /**
@@ -60,8 +63,9 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
      */
     static final long DIRECT_MAX = 4L * 1024 * 1024;
     private static final Duration OFFER_TIMEOUT = Duration.ofSeconds(5);
-    /** Fetches of whole contents (pins and mirrors) at once; a mirror request beyond them is refused. */
+    /** Fetches of whole contents (pins and mirrors) at once, and how many more may wait for their turn. */
     static final int MAX_FETCHES = 4;
+    static final int MAX_QUEUED = 256;
     /** Further nodes a mirror request may name: as many as the largest replication target. */
     static final int MAX_CHAIN = 16;
     private static final java.util.regex.Pattern NODE_ID = java.util.regex.Pattern.compile("[0-9a-f]{32}");
@@ -90,7 +94,17 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
                 return t;
             }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
     private final AtomicLong directHashFailures = new AtomicLong();
+    /** Small contents fetched whole over a content stream, and over the channel when the stream failed. */
+    private final AtomicLong byStream = new AtomicLong();
+    private final AtomicLong byChannel = new AtomicLong();
     private final Map<String, CompletableFuture<?>> pins = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ThreadPoolExecutor wholeFetches = new java.util.concurrent.ThreadPoolExecutor(
+            MAX_FETCHES, MAX_FETCHES, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED),
+            r -> {
+                Thread t = new Thread(r, "whole-fetch");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** Further targets of mirror requests, asked in turn once the content is here (dfserve's chained list). */
     private final Map<String, List<String>> chains = new ConcurrentHashMap<>();
@@ -105,10 +119,13 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     private final java.util.function.LongSupplier freeBytes;
     private final RecentUse recentUse;
 
-    private NodeSwarm(SwarmRuntime swarm, BlockStore blocks, PeerDirectory peers,
+    private final ContentStreamServer streams;
+
+    private NodeSwarm(SwarmRuntime swarm, ContentStreamServer streams, BlockStore blocks, PeerDirectory peers,
                       Supplier<Set<InetAddress>> memberAddresses, Duration readTimeout,
                       java.util.function.IntSupplier target, java.util.function.LongSupplier freeBytes,
                       RecentUse recentUse) {
+        this.streams = streams;
         this.target = target;
         this.freeBytes = freeBytes;
         this.recentUse = recentUse;
@@ -131,10 +148,19 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
                            RecentUse recentUse) throws IOException {
         NodeSwarm[] self = new NodeSwarm[1];
         SwarmRuntime runtime = SwarmRuntime.open(blocks, address, port, remote -> self[0].admits(remote));
-        self[0] = new NodeSwarm(runtime, blocks, peers, memberAddresses, readTimeout, target, freeBytes, recentUse);
+        ContentStreamServer streams;
+        try {
+            streams = ContentStreamServer.start(blocks, address, remote -> self[0].admits(remote));
+        } catch (IOException e) {
+            runtime.close();
+            throw e;
+        }
+        self[0] = new NodeSwarm(runtime, streams, blocks, peers, memberAddresses, readTimeout, target, freeBytes,
+                recentUse);
         server.register(OFFER, self[0]::offer);
         server.register(PIN, self[0]::pin);
         server.register(CONTENT, self[0]::content);
+        server.register(CONTENT_TICKET, self[0]::contentTicket);
         server.register(MIRROR, self[0]::mirror);
         server.register(STOP_MIRRORING, self[0]::stopMirroring);
         return self[0];
@@ -206,8 +232,8 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     /**
      * {@code please-mirror ID [NODE-ID...]}, content described on stdin: a peer asks this node to keep a
      * copy (DESIGN §9), and, once it has one, to pass the request on to the first of the further nodes
-     * that takes it, with the rest of the list. Refused when the copy would not fit, or while
-     * {@link #MAX_FETCHES} other fetches run; otherwise as {@code pin}.
+     * that takes it, with the rest of the list. Refused when the copy would not fit, or when the queue of
+     * fetches is full; otherwise as {@code pin}.
      */
     private int mirror(CommandRequest request) throws IOException {
         ContentInfo content = describedContent(request, MAX_CHAIN);
@@ -226,16 +252,16 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             complain(request, MIRROR + ": no room for " + content.length() + " bytes");
             return 1;
         }
-        long running = pins.values().stream().filter(f -> !f.isDone()).count();
-        if (!here && !pins.containsKey(content.id()) && running >= MAX_FETCHES) {
-            complain(request, MIRROR + ": busy with " + running + " fetches; ask again later");
-            return 1;
-        }
         if (!then.isEmpty()) {
             chains.merge(content.id(), List.copyOf(then),
                     (a, b) -> java.util.stream.Stream.concat(a.stream(), b.stream()).distinct().toList());
         }
         Map<String, Object> answer = pinState(content);
+        if (answer.containsKey("error")) {
+            chains.remove(content.id());
+            complain(request, MIRROR + ": " + answer.get("error"));
+            return 1;
+        }
         if (Boolean.TRUE.equals(answer.get("complete"))) {
             passOn(content);
         }
@@ -353,25 +379,43 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         return true;
     }
 
+    /** Queues a whole-content fetch; it fails at once, saying why, when the queue is full. */
     private CompletableFuture<?> startPin(ContentInfo content) {
+        CompletableFuture<ContentInfo> fetch = new CompletableFuture<>();
         try {
-            // a whole file takes longer than a read: allow it at least 1 MiB/s
-            Duration allowed = readTimeout.plusSeconds(content.length() >> 20);
-            CompletableFuture<ContentInfo> fetch = swarm.fetch(content, peersFor(content), allowed);
-            // done: forgotten at once (the content is here); failed: kept until someone asks, to tell them why
-            fetch.whenComplete((done, failure) -> {
-                if (failure == null) {
-                    pins.remove(content.id(), fetch);
-                    recentUse.use(content.id());
-                    passOn(content);
-                } else if (chains.remove(content.id()) != null) {
-                    log.info("the fetch of {} failed, so its mirror chain stops here: {}", content.id(),
-                            failure.toString());
-                }
-            });
-            return fetch;
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(e);
+            wholeFetches.execute(() -> fetchWhole(content, fetch));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IOException("busy: " + MAX_FETCHES + " fetches of whole files "
+                    + "run and " + MAX_QUEUED + " wait; ask again later"));
+        }
+        // done: forgotten at once (the content is here); failed: kept until someone asks, to tell them why
+        fetch.whenComplete((done, failure) -> {
+            if (failure == null) {
+                pins.remove(content.id(), fetch);
+                recentUse.use(content.id());
+                passOn(content);
+            } else if (chains.remove(content.id()) != null) {
+                log.info("the fetch of {} failed, so its mirror chain stops here: {}", content.id(),
+                        failure.toString());
+            }
+        });
+        return fetch;
+    }
+
+    /** On a fetch thread: the whole content, from the peers that hold it now. */
+    private void fetchWhole(ContentInfo content, CompletableFuture<ContentInfo> result) {
+        // a whole file takes longer than a read: allow it at least 1 MiB/s
+        Duration allowed = readTimeout.plusSeconds(content.length() >> 20);
+        try {
+            result.complete(swarm.fetch(content, peersFor(content), allowed)
+                    .get(allowed.toMillis() + 5_000, TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+            result.completeExceptionally(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result.completeExceptionally(e);
+        } catch (IOException | TimeoutException | RuntimeException e) {
+            result.completeExceptionally(e);
         }
     }
 
@@ -402,6 +446,71 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     }
 
     /**
+     * {@code content-ticket ID}: a ticket for the bytes of small content held complete here, to fetch from
+     * the content stream port the answer names ({@link ContentStreamServer}).
+     */
+    private int contentTicket(CommandRequest request) throws IOException {
+        if (request.args().size() != 1) {
+            complain(request, "usage: " + CONTENT_TICKET + " CONTENT-ID");
+            return 2;
+        }
+        String id = request.args().get(0);
+        long length;
+        try (ContentReader reader = blocks.open(id)) {
+            length = reader.size();
+        } catch (java.nio.file.NoSuchFileException | IllegalArgumentException e) {
+            complain(request, CONTENT_TICKET + ": " + id + " is not stored here");
+            return 1;
+        }
+        if (length > DIRECT_MAX) {
+            complain(request, CONTENT_TICKET + ": " + id + " is larger than " + DIRECT_MAX + " bytes: fetch it by BitTorrent");
+            return 1;
+        }
+        InetAddress asker = remoteAddress(request.peer().remoteAddress());
+        if (asker != null) {
+            offeredTo.add(asker);  // a member that asked over the channel: its connection is let in
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("port", streams.port());
+        answer.put("ticket", streams.ticket(id));
+        answer.put("length", length);
+        return reply(request, answer);
+    }
+
+    /**
+     * The bytes of small content from one peer: over its content stream with a ticket, or, if that
+     * fails, over the channel itself. Null if the peer does not hold it.
+     */
+    private byte[] bytesFrom(PeerDirectory.PeerLink peer, ContentInfo content) throws IOException {
+        ExecResult ticket = peer.session().exec(CONTENT_TICKET + " " + content.id(), new byte[0], readTimeout);
+        if (ticket.succeeded()) {
+            JsonNode answer = JSON.readTree(ticket.stdout());
+            SocketAddress remote = peer.session().session().getIoSession().getRemoteAddress();
+            InetSocketAddress stream = new InetSocketAddress(((InetSocketAddress) remote).getAddress(),
+                    answer.path("port").asInt());
+            try {
+                byte[] bytes = ContentStreamClient.fetch(stream, answer.path("ticket").asText(), content.length(),
+                        readTimeout);
+                byStream.incrementAndGet();
+                return bytes;
+            } catch (IOException e) {
+                log.info("content stream of peer {} failed ({}); fetching {} over the channel", peer.nodeId(),
+                        e.getMessage(), content.id());
+            }
+        } else if (ticket.exitStatus() != 127) {
+            log.debug("peer {} has no {}: {}", peer.nodeId(), content.id(), ticket.stderrText().strip());
+            return null;
+        }
+        ExecResult result = peer.session().exec(CONTENT + " " + content.id(), new byte[0], readTimeout);
+        if (!result.succeeded()) {
+            log.debug("peer {} did not send {}: {}", peer.nodeId(), content.id(), result.stderrText().strip());
+            return null;
+        }
+        byChannel.incrementAndGet();
+        return result.stdout();
+    }
+
+    /**
      * Fetches small content whole from the first holder that sends bytes with the right piece hashes, and
      * stores it complete (sealing checks the hashes; bytes that fail are counted and left to the
      * garbage collector).
@@ -418,11 +527,11 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         }
         for (PeerDirectory.PeerLink peer : candidates) {
             try {
-                ExecResult result = peer.session().exec(CONTENT + " " + content.id(), new byte[0], readTimeout);
-                byte[] bytes = result.stdout();
-                if (!result.succeeded() || bytes.length != content.length()) {
-                    log.debug("peer {} did not send {}: {}", peer.nodeId(), content.id(),
-                            result.succeeded() ? bytes.length + " bytes" : result.stderrText().strip());
+                byte[] bytes = bytesFrom(peer, content);
+                if (bytes == null || bytes.length != content.length()) {
+                    if (bytes != null) {
+                        log.debug("peer {} sent {} bytes of {}", peer.nodeId(), bytes.length, content.id());
+                    }
                     continue;
                 }
                 ContentInfo got;
@@ -603,6 +712,8 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         status.put("btPort", port());
         status.put("torrents", swarm.torrents());
         status.put("hashFailures", swarm.hashFailures() + directHashFailures.get());
+        status.put("smallFilesByStream", byStream.get());
+        status.put("smallFilesByChannel", byChannel.get());
         List<Map<String, Object>> transfers = new ArrayList<>();
         for (SwarmRuntime.Transfer t : swarm.transfers()) {
             Map<String, Object> transfer = new LinkedHashMap<>();
@@ -622,6 +733,8 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     public void close() throws IOException {
         prefetching.shutdownNow();
         chaining.shutdownNow();
+        wholeFetches.shutdownNow();
+        streams.close();
         holders.close();
         swarm.close();
     }
