@@ -54,4 +54,16 @@ final class Data {
             throw new AssertionError(e);
         }
     }
+
+    /** Inverts one byte of a file in place, as a failing disk would, behind its owner's back. */
+    static void flipByte(Path file, long offset) {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            channel.read(one, offset);
+            channel.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~one.get(0)}), offset);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

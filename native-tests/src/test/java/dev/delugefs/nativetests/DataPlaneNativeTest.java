@@ -16,12 +16,9 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,10 +149,8 @@ class DataPlaneNativeTest {
         cluster.restart(2);
         // B's copy goes bad on its disk behind its back: one byte in every piece
         Path stored = b.root().resolve("blocks").resolve(id.substring(0, 2)).resolve(id);
-        try (FileChannel channel = FileChannel.open(stored, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            for (long offset = 4096; offset < bytes.length; offset += Data.MIB) {
-                channel.write(ByteBuffer.wrap(new byte[] {(byte) ~bytes[(int) offset]}), offset);
-            }
+        for (long offset = 4096; offset < bytes.length; offset += Data.MIB) {
+            Data.flipByte(stored, offset);
         }
         eventually("C sees f.bin whole", () -> sizeOf(c.p("f.bin")) == bytes.length);
         assertThat(inventory(c)).as("C holds no copy of f.bin before it reads").doesNotContain(id);

@@ -153,6 +153,48 @@ class ReplicationNativeTest {
         cluster.stopAll();
     }
 
+    @Test
+    void aScrubFindsACopyRottedOnDiskAndFetchesOnlyItsDamagedPiecesAgain() throws Exception {
+        LoopbackCluster cluster = LoopbackCluster.start(sandbox, 2);
+        NodeProcess a = cluster.node(0);
+        NodeProcess b = cluster.node(1);
+        byte[] bytes = Data.random(41, 12 * Data.MIB);
+        Data.write(a.p("rot.bin"), bytes);
+        String id = contentId(a, "rot.bin");
+        eventually("B holds a copy of rot.bin", 60, () -> inventory(b).contains(id));
+        java.nio.file.Path onB = b.root().resolve("blocks").resolve(id.substring(0, 2)).resolve(id);
+        Data.flipByte(onB, 3 * Data.MIB + 5);
+        Data.flipByte(onB, 9 * Data.MIB + 1);
+
+        Cmd.Result scrub = NodeProcess.cli("scrub", "--root", b.root().toString()).timeout(java.time.Duration.ofSeconds(60)).run();
+        assertThat(scrub.exit()).as(scrub.describe("delugefs scrub on B")).isEqualTo(3);
+        assertThat(scrub.out()).contains("scrubbed 1 copies").contains(id + ": 2 of 12 pieces damaged");
+        try {
+            eventually("B's copy is whole again", 60, () -> inventory(b).contains(id));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + b.logTail(), e);
+        }
+        assertThat(Data.sha256(onB)).as("B's copy of rot.bin on its disk").isEqualTo(Data.sha256(bytes));
+        assertThat(status(b).path("scrub").path("damagedSinceStart").asInt()).isEqualTo(1);
+        Cmd.Result again = NodeProcess.cli("scrub", "--root", b.root().toString()).run();
+        assertThat(again.exit()).as(again.describe("a second scrub on B")).isZero();
+        assertThat(again.out()).contains("0 damaged");
+
+        // with A gone, B's copy rots again: B never serves the bad bytes, and keeps serving the good ones
+        a.stop();
+        Data.flipByte(onB, 7 * Data.MIB);
+        assertThat(NodeProcess.cli("scrub", "--root", b.root().toString()).run().exit()).isEqualTo(3);
+        assertThat(Py.errno("f = open(p[0], 'rb'); f.seek(7 << 20); f.read(4096)", Py.bytes(b.p("rot.bin"))))
+                .as("reading the damaged piece with no other copy up").isEqualTo("EIO");
+        assertThat(Py.run("f = open(p[0], 'rb'); f.seek(2 << 20); import hashlib; print(hashlib.sha256(f.read(1 << 20)).hexdigest())",
+                Py.bytes(b.p("rot.bin"))).out().strip()).as("an intact piece still reads from B's disk")
+                .isEqualTo(Data.sha256(java.util.Arrays.copyOfRange(bytes, 2 * Data.MIB, 3 * Data.MIB)));
+        cluster.restart(0);
+        eventually("B's copy is repaired once A is back", 90, () -> inventory(b).contains(id));
+        assertThat(Data.sha256(b.p("rot.bin"))).isEqualTo(Data.sha256(bytes));
+        cluster.stopAll();
+    }
+
     /** The content description mirror requests carry: length, piece length and the pieces' SHA-1s. */
     private static byte[] describe(byte[] bytes, int pieceLength) throws Exception {
         java.io.ByteArrayOutputStream pieces = new java.io.ByteArrayOutputStream();

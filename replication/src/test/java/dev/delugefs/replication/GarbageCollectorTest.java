@@ -12,10 +12,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -28,7 +26,7 @@ class GarbageCollectorTest {
     Path root;
     private BlockStore blocks;
     private final Set<String> referenced = new HashSet<>();
-    private Instant now;
+    private final SettableClock clock = new SettableClock(Instant.now());
 
     @BeforeEach
     void open() throws IOException {
@@ -69,22 +67,7 @@ class GarbageCollectorTest {
     }
 
     private GarbageCollector collector(GarbageCollector.Holder holder) {
-        return new GarbageCollector(blocks, () -> Set.copyOf(referenced), RETENTION, new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now;
-            }
-        }, holder);
+        return new GarbageCollector(blocks, () -> Set.copyOf(referenced), RETENTION, clock, holder);
     }
 
     @Test
@@ -92,13 +75,13 @@ class GarbageCollectorTest {
         String kept = store(1);
         String dropped = store(2);
         referenced.add(kept);
-        now = Instant.now().plus(Duration.ofHours(1));
+        clock.set(Instant.now().plus(Duration.ofHours(1)));
         GarbageCollector gc = collector();
 
         assertThat(gc.collect().deleted()).as("first seen unreferenced: the window starts now").isZero();
-        now = now.plus(RETENTION.minusSeconds(1));
+        clock.set(clock.instant().plus(RETENTION.minusSeconds(1)));
         assertThat(gc.collect().deleted()).isZero();
-        now = now.plusSeconds(2);
+        clock.set(clock.instant().plusSeconds(2));
         GarbageCollector.Report report = gc.collect();
         assertThat(report.deleted()).isEqualTo(1);
         assertThat(blocks.has(dropped)).isFalse();
@@ -108,14 +91,14 @@ class GarbageCollectorTest {
     @Test
     void contentReferencedAgainWithinTheWindowIsKept() throws IOException {
         String id = store(3);
-        now = Instant.now().plus(Duration.ofHours(1));
+        clock.set(Instant.now().plus(Duration.ofHours(1)));
         GarbageCollector gc = collector();
         gc.collect();
         referenced.add(id);
-        now = now.plus(RETENTION).plusSeconds(1);
+        clock.set(clock.instant().plus(RETENTION).plusSeconds(1));
         gc.collect();
         referenced.remove(id);
-        now = now.plus(RETENTION).minusSeconds(1);
+        clock.set(clock.instant().plus(RETENTION).minusSeconds(1));
         assertThat(gc.collect().deleted()).as("the window restarted when it was referenced again").isZero();
         assertThat(blocks.has(id)).isTrue();
     }
@@ -126,12 +109,12 @@ class GarbageCollectorTest {
         Instant sealed = blocks.stored().get(id);
         GarbageCollector gc = collector();
         // seen unreferenced long ago (a clock that says so), but sealed just now: a record may be on its way
-        now = sealed.minus(RETENTION);
+        clock.set(sealed.minus(RETENTION));
         gc.collect();
-        now = sealed.plus(RETENTION.dividedBy(2));
+        clock.set(sealed.plus(RETENTION.dividedBy(2)));
         assertThat(gc.collect().deleted()).isZero();
         assertThat(blocks.has(id)).isTrue();
-        now = sealed.plus(RETENTION).plusSeconds(1);
+        clock.set(sealed.plus(RETENTION).plusSeconds(1));
         assertThat(gc.collect().deleted()).isEqualTo(1);
     }
 
@@ -142,10 +125,10 @@ class GarbageCollectorTest {
         referenced.add(read);
         assertThat(blocks.partial()).containsOnlyKeys(deleted, read);
         assertThat(blocks.stored()).as("partial content is no copy").isEmpty();
-        now = Instant.now().plus(Duration.ofHours(1));
+        clock.set(Instant.now().plus(Duration.ofHours(1)));
         GarbageCollector gc = collector();
         assertThat(gc.collect().deleted()).isZero();
-        now = now.plus(RETENTION).plusSeconds(1);
+        clock.set(clock.instant().plus(RETENTION).plusSeconds(1));
         assertThat(gc.collect().deleted()).isEqualTo(1);
         assertThat(partialExists(deleted)).isFalse();
         assertThat(blocks.partial()).containsOnlyKeys(read);
@@ -163,9 +146,9 @@ class GarbageCollectorTest {
             released.add(contentId);
             return true;
         });
-        now = Instant.now().plus(Duration.ofHours(1));
+        clock.set(Instant.now().plus(Duration.ofHours(1)));
         gc.collect();
-        now = now.plus(RETENTION).plusSeconds(1);
+        clock.set(clock.instant().plus(RETENTION).plusSeconds(1));
         assertThat(gc.collect().deleted()).as("the fetch still has the file").isZero();
         assertThat(partialExists(id)).isTrue();
         fetching[0] = false;
@@ -179,11 +162,11 @@ class GarbageCollectorTest {
         String id = partial(0xd4);
         Instant pieceArrived = blocks.partial().get(id);
         GarbageCollector gc = collector();
-        now = pieceArrived.minus(RETENTION);
+        clock.set(pieceArrived.minus(RETENTION));
         gc.collect();
-        now = pieceArrived.plus(RETENTION.dividedBy(2));
+        clock.set(pieceArrived.plus(RETENTION.dividedBy(2)));
         assertThat(gc.collect().deleted()).isZero();
-        now = pieceArrived.plus(RETENTION).plusSeconds(1);
+        clock.set(pieceArrived.plus(RETENTION).plusSeconds(1));
         assertThat(gc.collect().deleted()).isEqualTo(1);
     }
 }

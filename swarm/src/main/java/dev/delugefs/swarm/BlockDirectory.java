@@ -12,6 +12,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.nio.file.attribute.PosixFilePermission;
@@ -178,6 +179,25 @@ final class BlockDirectory {
         Files.setPosixFilePermissions(file, READ_ONLY);
         Files.deleteIfExists(bitmapOf(file));
         fsyncDirectory(file.getParent());
+    }
+
+    /**
+     * Turns complete content back into content being fetched, with only {@code intact} pieces marked: the
+     * bitmap goes beside the file first (from then on the content is not complete), then the file is made
+     * writable for the fetch of the others.
+     */
+    void reopenDamaged(String contentId, BitSet intact, int pieceCount) throws IOException {
+        Path file = completePath(contentId);
+        byte[] bits = new byte[(pieceCount + 7) / 8];
+        for (int piece = intact.nextSetBit(0); piece >= 0 && piece < pieceCount; piece = intact.nextSetBit(piece + 1)) {
+            bits[piece / 8] |= (byte) (0x80 >>> (piece % 8));
+        }
+        Path bitmap = bitmapOf(file);
+        Path temp = bitmap.resolveSibling(bitmap.getFileName() + ".tmp");
+        Files.write(temp, bits);
+        Files.move(temp, bitmap, StandardCopyOption.ATOMIC_MOVE);
+        fsyncDirectory(file.getParent());
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     static Path bitmapOf(Path file) {

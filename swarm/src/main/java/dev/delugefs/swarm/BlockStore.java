@@ -69,6 +69,43 @@ public interface BlockStore extends Closeable {
     Map<String, Instant> stored() throws IOException;
 
     /**
+     * Reads stored content whole and answers which of its pieces no longer match their hashes (bits that
+     * rotted on the disk, or a file changed behind the store's back); empty if it is intact.
+     *
+     * @throws java.nio.file.NoSuchFileException if the content is not stored complete here
+     */
+    java.util.BitSet damagedPieces(ContentInfo content) throws IOException;
+
+    /**
+     * Turns stored content with damaged pieces back into partial content (DESIGN §3) whose other pieces
+     * are kept: it is no longer complete, and a fetch brings only the damaged ones. Whoever serves the
+     * content must have let go of it first.
+     */
+    void reopenDamaged(ContentInfo content, java.util.BitSet damaged) throws IOException;
+
+    /**
+     * The pieces of content that are here and verified: all of complete content, the bitmap's of partial.
+     *
+     * @throws java.nio.file.NoSuchFileException if the content is neither complete nor partial here
+     */
+    java.util.BitSet verifiedPieces(ContentInfo content) throws IOException;
+
+    /**
+     * Reads partial content (or complete); only its {@link #verifiedPieces} hold its bytes.
+     *
+     * @throws java.nio.file.NoSuchFileException if the content is neither complete nor partial here
+     */
+    ContentReader openPartial(String contentId) throws IOException;
+
+    /**
+     * Stores one piece of partial content fetched without the swarm, if it matches its hash, and makes
+     * the content complete once every piece is in. One writer per content, and no torrent fetching it.
+     *
+     * @return false if the bytes do not match the piece's hash (nothing is written)
+     */
+    boolean writePiece(ContentInfo content, int piece, byte[] bytes) throws IOException;
+
+    /**
      * Content partly fetched here (pieces with a bitmap, DESIGN §3), each with the last time a piece of it
      * arrived. Partial content is not a copy: it is neither in {@link #stored()} nor {@link #has}.
      */

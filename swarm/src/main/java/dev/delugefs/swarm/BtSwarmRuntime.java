@@ -173,18 +173,7 @@ final class BtSwarmRuntime implements SwarmRuntime {
 
     @Override
     public void seed(ContentInfo content) throws IOException {
-        CompletableFuture<Void> stopping = stoppingTorrents.get(torrentId(content));
-        if (stopping != null) {
-            // bt unregisters a stopped torrent a little later, and refuses to start it again until then
-            try {
-                stopping.get(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while " + content.id() + " stopped", e);
-            } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
-                LOG.warn("{} did not stop within 5 s; starting it again anyway", content.id());
-            }
-        }
+        awaitStopped(content);
         synchronized (this) {
             ensureOpen();
             Swarm existing = swarms.get(content.id());
@@ -201,6 +190,21 @@ final class BtSwarmRuntime implements SwarmRuntime {
             Swarm swarm = start(content, unit);
             swarm.lastUsed = ++uses;
             swarms.put(content.id(), swarm);
+        }
+    }
+
+    /** bt unregisters a stopped torrent a little later, and refuses to start it again until then. */
+    private void awaitStopped(ContentInfo content) throws IOException {
+        CompletableFuture<Void> stopping = stoppingTorrents.get(torrentId(content));
+        if (stopping != null) {
+            try {
+                stopping.get(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while " + content.id() + " stopped", e);
+            } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+                LOG.warn("{} did not stop within 5 s; starting it again anyway", content.id());
+            }
         }
     }
 
@@ -260,6 +264,7 @@ final class BtSwarmRuntime implements SwarmRuntime {
         peerSources.add(torrentId(content), peers);
         Waiter waiter;
         try {
+            awaitStopped(content);  // content trimmed or collected a moment ago, and read again
             synchronized (this) {
                 if (closed) {
                     throw new IOException("swarm runtime is closed");

@@ -32,7 +32,8 @@ import java.util.function.Predicate;
  * BitTorrent (unencrypted too), and the receiver checks them against the piece hashes of the record.
  *
  * <p>Protocol: the client sends a ticket (32 hex digits) and a newline; the server answers
- * {@code OK <length>\n} and the bytes, or {@code ERR <reason>\n}, and closes. A ticket names one content,
+ * {@code OK <length>\n} and the bytes, or {@code ERR <reason>\n}, and closes. A ticket names one content
+ * (or a range of it: the pieces a damaged copy elsewhere lacks),
  * is good for one connection and expires after {@link #TICKET_TTL}. Connections from addresses that are
  * not members are closed unanswered.
  */
@@ -43,7 +44,8 @@ public final class ContentStreamServer implements Closeable {
     private static final int IO_TIMEOUT_MILLIS = 10_000;
     private static final int SENDERS = 4;
 
-    private record Ticket(String contentId, long expiresAtNanos) {
+    /** What a ticket is good for: {@code length} bytes from {@code offset}, or the whole content if -1. */
+    private record Ticket(String contentId, long offset, long length, long expiresAtNanos) {
     }
 
     private final BlockStore blocks;
@@ -82,14 +84,22 @@ public final class ContentStreamServer implements Closeable {
         return server.socket().getLocalPort();
     }
 
-    /** A ticket for one fetch of {@code contentId}. */
+    /** A ticket for one fetch of {@code contentId}, whole. */
     public String ticket(String contentId) {
+        return ticket(contentId, 0, -1);
+    }
+
+    /** A ticket for one fetch of {@code length} bytes of {@code contentId} from {@code offset}. */
+    public String ticket(String contentId, long offset, long length) {
+        if (offset < 0 || length < -1) {
+            throw new IllegalArgumentException("bad range " + offset + "+" + length);
+        }
         long now = System.nanoTime();
         tickets.values().removeIf(t -> t.expiresAtNanos - now < 0);
         byte[] bytes = new byte[TICKET_BYTES];
         random.nextBytes(bytes);
         String ticket = HexFormat.of().formatHex(bytes);
-        tickets.put(ticket, new Ticket(contentId, now + TICKET_TTL.toNanos()));
+        tickets.put(ticket, new Ticket(contentId, offset, length, now + TICKET_TTL.toNanos()));
         return ticket;
     }
 
@@ -131,11 +141,17 @@ public final class ContentStreamServer implements Closeable {
                 return;
             }
             try (ContentReader reader = blocks.open(ticket.contentId)) {
-                reply(connection, "OK " + reader.size() + "\n");
+                long end = ticket.length < 0 ? reader.size() : ticket.offset + ticket.length;
+                if (end > reader.size()) {
+                    reply(connection, "ERR " + ticket.contentId + " has only " + reader.size() + " bytes\n");
+                    return;
+                }
+                reply(connection, "OK " + (end - ticket.offset) + "\n");
                 ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
-                long offset = 0;
+                long offset = ticket.offset;
                 int n;
-                while ((n = reader.read(buffer.clear(), offset)) > 0) {
+                while (offset < end && (n = reader.read(buffer.clear().limit((int) Math.min(buffer.capacity(),
+                        end - offset)), offset)) > 0) {
                     buffer.flip();
                     while (buffer.hasRemaining()) {
                         connection.write(buffer);

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -145,6 +147,102 @@ final class FileBlockStore implements BlockStore {
     @Override
     public Map<String, Instant> stored() throws IOException {
         return blocks.stored();
+    }
+
+    @Override
+    public BitSet damagedPieces(ContentInfo content) throws IOException {
+        BitSet damaged = new BitSet(content.pieceCount());
+        try (ContentReader reader = open(content.id())) {
+            if (reader.size() != content.length()) {
+                damaged.set(0, content.pieceCount());
+                return damaged;
+            }
+            java.security.MessageDigest digest = Sha1.newDigest();
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(content.pieceLength(), Math.max(1, content.length())));
+            for (int piece = 0; piece < content.pieceCount(); piece++) {
+                long offset = (long) piece * content.pieceLength();
+                int length = (int) Math.min(content.pieceLength(), content.length() - offset);
+                buffer.clear().limit(length);
+                while (buffer.hasRemaining()) {
+                    if (reader.read(buffer, offset + buffer.position()) < 0) {
+                        break;
+                    }
+                }
+                digest.update(buffer.array(), 0, buffer.position());
+                if (buffer.hasRemaining() || !Arrays.equals(digest.digest(), content.pieceHash(piece))) {
+                    damaged.set(piece);
+                }
+            }
+        }
+        return damaged;
+    }
+
+    @Override
+    public void reopenDamaged(ContentInfo content, BitSet damaged) throws IOException {
+        BitSet intact = new BitSet(content.pieceCount());
+        intact.set(0, content.pieceCount());
+        intact.andNot(damaged);
+        blocks.reopenDamaged(content.id(), intact, content.pieceCount());
+    }
+
+    @Override
+    public BitSet verifiedPieces(ContentInfo content) throws IOException {
+        BitSet verified = new BitSet(content.pieceCount());
+        if (blocks.hasComplete(content.id())) {
+            verified.set(0, content.pieceCount());
+            return verified;
+        }
+        Path bitmap = BlockDirectory.bitmapOf(blocks.pathOf(content.id()));
+        byte[] bits = Files.readAllBytes(bitmap);  // NoSuchFileException: not partial either
+        for (int piece = 0; piece < content.pieceCount() && piece / 8 < bits.length; piece++) {
+            if ((bits[piece / 8] & (0x80 >>> (piece % 8))) != 0) {
+                verified.set(piece);
+            }
+        }
+        return verified;
+    }
+
+    @Override
+    public ContentReader openPartial(String contentId) throws IOException {
+        Path file = blocks.pathOf(contentId);
+        if (!blocks.hasComplete(contentId) && !Files.exists(BlockDirectory.bitmapOf(file))) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "content is neither complete nor partial here");
+        }
+        return FileContentReader.open(file);
+    }
+
+    @Override
+    public boolean writePiece(ContentInfo content, int piece, byte[] bytes) throws IOException {
+        long offset = (long) piece * content.pieceLength();
+        if (piece < 0 || piece >= content.pieceCount()
+                || bytes.length != Math.min(content.pieceLength(), content.length() - offset)) {
+            throw new IllegalArgumentException("piece " + piece + " of " + content.id() + " cannot be "
+                    + bytes.length + " bytes");
+        }
+        if (!Arrays.equals(Sha1.of(bytes), content.pieceHash(piece))) {
+            return false;
+        }
+        if (blocks.hasComplete(content.id())) {
+            return true;  // completed meanwhile by another fetch
+        }
+        Path file = blocks.pathOf(content.id());
+        Path bitmapFile = BlockDirectory.bitmapOf(file);
+        if (!Files.exists(bitmapFile)) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "content is not partial here");
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
+             PieceBitmap bitmap = PieceBitmap.open(bitmapFile, content.pieceCount())) {
+            ByteBuffer src = ByteBuffer.wrap(bytes);
+            while (src.hasRemaining()) {
+                channel.write(src, offset + src.position());
+            }
+            bitmap.set(piece);
+            if (!bitmap.isComplete()) {
+                return true;
+            }
+        }
+        blocks.completeFetched(content.id());
+        return true;
     }
 
     @Override

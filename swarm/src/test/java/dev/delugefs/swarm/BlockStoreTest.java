@@ -146,4 +146,49 @@ class BlockStoreTest {
             assertThat(temps).isEmpty();
         }
     }
+
+    @Test
+    void aDamagedCopyIsFoundReopenedAndMadeWholeAgainPieceByPiece() throws Exception {
+        try (BlockStore store = BlockStore.open(root)) {
+            byte[] bytes = Reference.randomBytes(21, 4 * PIECE + 10);
+            ContentWriter writer = store.create(PIECE);
+            write(writer, 0, bytes);
+            ContentInfo info = writer.seal();
+            assertThat(store.damagedPieces(info).isEmpty()).as("a fresh copy is intact").isTrue();
+            Path file = root.resolve("blocks").resolve(info.id().substring(0, 2)).resolve(info.id());
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(new byte[] {(byte) ~bytes[PIECE + 1]}), PIECE + 1);
+                channel.write(ByteBuffer.wrap(new byte[] {(byte) ~bytes[4 * PIECE + 3]}), 4 * PIECE + 3);
+            }
+            java.util.BitSet damaged = store.damagedPieces(info);
+            assertThat(damaged.stream().boxed().toList()).containsExactly(1, 4);
+
+            store.reopenDamaged(info, damaged);
+            assertThat(store.has(info.id())).isFalse();
+            assertThat(store.stored()).doesNotContainKey(info.id());
+            assertThat(store.partial()).containsKey(info.id());
+            assertThat(store.verifiedPieces(info).stream().boxed().toList()).containsExactly(0, 2, 3);
+            try (ContentReader reader = store.openPartial(info.id())) {
+                ByteBuffer piece2 = ByteBuffer.allocate(PIECE);
+                reader.read(piece2, 2L * PIECE);
+                assertThat(piece2.array()).isEqualTo(java.util.Arrays.copyOfRange(bytes, 2 * PIECE, 3 * PIECE));
+            }
+
+            byte[] piece1 = java.util.Arrays.copyOfRange(bytes, PIECE, 2 * PIECE);
+            byte[] piece4 = java.util.Arrays.copyOfRange(bytes, 4 * PIECE, bytes.length);
+            assertThat(store.writePiece(info, 1, piece4.length == PIECE ? piece4 : new byte[PIECE]))
+                    .as("bytes that do not hash to the piece").isFalse();
+            assertThat(store.writePiece(info, 1, piece1)).isTrue();
+            assertThat(store.has(info.id())).as("one piece still missing").isFalse();
+            assertThat(store.writePiece(info, 4, piece4)).isTrue();
+            assertThat(store.has(info.id())).isTrue();
+            assertThat(store.damagedPieces(info).isEmpty()).as("the repaired copy is intact").isTrue();
+            assertThat(Files.exists(file.resolveSibling(info.id() + ".bitmap"))).isFalse();
+            assertThat(Files.getPosixFilePermissions(file)).as("complete content is read-only again")
+                    .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                            java.nio.file.attribute.PosixFilePermission.GROUP_READ,
+                            java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+        }
+    }
 }

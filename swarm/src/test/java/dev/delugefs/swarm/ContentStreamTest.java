@@ -36,6 +36,11 @@ class ContentStreamTest {
                     .hasMessageContaining("unknown or expired ticket");
             assertThatThrownBy(() -> ContentStreamClient.fetch(at, server.ticket(info.id()), bytes.length + 1, TIMEOUT))
                     .as("another length than the record's").hasMessageContaining("not " + (bytes.length + 1));
+            int from = 1024 * 1024 + 3;
+            assertThat(ContentStreamClient.fetch(at, server.ticket(info.id(), from, 300_000), 300_000, TIMEOUT))
+                    .as("a range").isEqualTo(java.util.Arrays.copyOfRange(bytes, from, from + 300_000));
+            assertThatThrownBy(() -> ContentStreamClient.fetch(at, server.ticket(info.id(), bytes.length - 10, 11), 11,
+                    TIMEOUT)).as("a range past the end").hasMessageContaining("has only " + bytes.length + " bytes");
         }
     }
 

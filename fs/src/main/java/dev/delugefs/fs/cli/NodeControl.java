@@ -49,9 +49,14 @@ final class NodeControl implements AutoCloseable {
 
     /** Runs a command of the node and returns its JSON answer. */
     JsonNode call(String command, byte[] stdin) throws IOException {
+        return call(command, stdin, TIMEOUT);
+    }
+
+    /** As above, for a command that may take up to {@code timeout}. */
+    JsonNode call(String command, byte[] stdin, Duration timeout) throws IOException {
         ExecResult result;
         try {
-            result = session.exec(command, stdin, TIMEOUT);
+            result = session.exec(command, stdin, timeout);
         } catch (IOException e) {
             throw new IOException("the node of " + root + " does not answer (is it running?): " + e.getMessage(), e);
         }

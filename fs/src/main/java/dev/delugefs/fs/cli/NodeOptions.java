@@ -59,6 +59,11 @@ final class NodeOptions {
                     + "more copies than the replication target (default: ${DEFAULT-VALUE}).")
     long keepRecentSeconds;
 
+    @Option(names = "--scrub-interval", paramLabel = "SECONDS", defaultValue = "604800",
+            description = "How often this node re-reads all its copies in the background to find damage on its "
+                    + "disk (default: ${DEFAULT-VALUE}, a week; 0: never; delugefs scrub runs a pass at once).")
+    long scrubIntervalSeconds;
+
     Node.Options toOptions() {
         if (gcRetentionSeconds < 0) {
             throw new IllegalArgumentException("--gc-retention must not be negative: " + gcRetentionSeconds);
@@ -77,6 +82,9 @@ final class NodeOptions {
         if (readTimeoutSeconds <= 0) {
             throw new IllegalArgumentException("--read-timeout must be positive: " + readTimeoutSeconds);
         }
+        if (scrubIntervalSeconds < 0) {
+            throw new IllegalArgumentException("--scrub-interval must not be negative: " + scrubIntervalSeconds);
+        }
         if (keepRecentSeconds < 0) {
             throw new IllegalArgumentException("--keep-recent must not be negative: " + keepRecentSeconds);
         }
@@ -92,7 +100,8 @@ final class NodeOptions {
                 mdns,
                 btPort,
                 Duration.ofSeconds(readTimeoutSeconds),
-                Duration.ofSeconds(keepRecentSeconds));
+                Duration.ofSeconds(keepRecentSeconds),
+                Duration.ofSeconds(scrubIntervalSeconds));
         return new Node.Options(Duration.ofSeconds(gcRetentionSeconds), network,
                 maxStorage == null ? 0 : parseSize(maxStorage));
     }

@@ -56,6 +56,11 @@ final class StatusCommand implements Callable<Integer> {
                 replication.path("underTarget").asInt(), replication.path("overTarget").asInt(),
                 replication.path("unavailable").asInt(),
                 replication.path("lastRound").asText().isEmpty() ? "no round yet" : ago(replication.path("lastRound").asText()) + " ago");
+        JsonNode scrub = status.path("scrub");
+        out.printf("scrub: %s; %d damaged copies found since the node started%n",
+                scrub.path("lastPass").asText().isEmpty() ? "no pass yet"
+                        : "last pass " + ago(scrub.path("lastPass").asText()) + " ago, " + scrub.path("checked").asInt()
+                        + " copies checked", scrub.path("damagedSinceStart").asLong());
         JsonNode swarm = status.path("swarm");
         out.printf("swarm: port %d, %d torrents, %d hash failures; small files fetched: %d by content stream, "
                         + "%d over the channel%n", swarm.path("btPort").asInt(), swarm.path("torrents").asInt(),

@@ -19,6 +19,7 @@ import dev.delugefs.metadata.PeerDirectory;
 import dev.delugefs.metadata.VolumeConfig;
 import dev.delugefs.metadata.VolumeSync;
 import dev.delugefs.replication.RecentUse;
+import dev.delugefs.replication.Scrubber;
 import dev.delugefs.swarm.BlockStore;
 import dev.delugefs.fs.vfs.StorageSpace;
 import dev.delugefs.swarm.ContentInfo;
@@ -53,10 +54,13 @@ public final class NodeNetwork implements Closeable {
     private static final Duration REPLICATION_INTERVAL = Duration.ofSeconds(5);
     /** Peers are found within a few probe intervals; before that, copies on them would look lost. */
     private static final Duration REPLICATION_GRACE = Duration.ofSeconds(8);
+    /** How fast a background scrub reads: a pass over 1 TB takes about 4.5 h, and leaves the disk to users. */
+    private static final long SCRUB_RATE = 64L << 20;
 
     /** The node's network flags. */
     public record Settings(HostPort listen, List<HostPort> peers, InetAddress bind, List<HostPort> advertise,
-                           boolean mdns, Integer btPort, Duration readTimeout, Duration keepRecent) {
+                           boolean mdns, Integer btPort, Duration readTimeout, Duration keepRecent,
+                           Duration scrubInterval) {
         public Settings {
             peers = List.copyOf(peers);
             advertise = List.copyOf(advertise);
@@ -68,6 +72,9 @@ public final class NodeNetwork implements Closeable {
             }
             if (keepRecent.isNegative()) {
                 throw new IllegalArgumentException("--keep-recent must not be negative");
+            }
+            if (scrubInterval.isNegative()) {
+                throw new IllegalArgumentException("--scrub-interval must not be negative");
             }
         }
     }
@@ -82,6 +89,7 @@ public final class NodeNetwork implements Closeable {
     private final PeerTable peerTable = new PeerTable();
     private volatile NodeSwarm swarm;
     private volatile Replicator replicator;
+    private volatile ScrubService scrub;
 
     private NodeNetwork(ChannelServer server, ChannelClient client, Membership membership, MdnsDiscovery mdns,
                         VolumeSync sync, AuthorizedKeys members) {
@@ -156,8 +164,21 @@ public final class NodeNetwork implements Closeable {
         network.replicator = new Replicator(identity.nodeId(), hostId(), directory, membership, swarm, blocks,
                 () -> replicationTarget(store), space::usable, contents, REPLICATION_INTERVAL, swarm.recentUse());
         server.register(ConfigCommand.NAME, new ConfigCommand(store));
+        NodeSwarm serving = swarm;
+        network.scrub = new ScrubService(new Scrubber(blocks, contents, new Scrubber.Repair() {
+            @Override
+            public void release(String contentId) {
+                serving.release(contentId);
+            }
+
+            @Override
+            public void refetch(ContentInfo content) {
+                serving.refetch(content);
+            }
+        }, SCRUB_RATE), settings.scrubInterval());
+        server.register(ScrubService.NAME, network.scrub);
         server.register(StatusCommand.NAME, new StatusCommand(identity, store, network.peerTable, swarm,
-                network.replicator, space));
+                network.replicator, space, network.scrub));
         membership.addListener(new MembershipListener() {
             @Override
             public void peerUp(PeerInfo peer) {
@@ -350,6 +371,7 @@ public final class NodeNetwork implements Closeable {
 
     @Override
     public void close() {
+        closeQuietly(scrub);
         closeQuietly(replicator);
         closeQuietly(sync);
         closeQuietly(swarm);

@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +99,8 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     private final AtomicLong byStream = new AtomicLong();
     private final AtomicLong byChannel = new AtomicLong();
     private final Map<String, CompletableFuture<?>> pins = new ConcurrentHashMap<>();
+    /** Copies found damaged here and not whole again yet: their pieces come by {@link #repairPieces}. */
+    private final Set<String> reopened = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.ThreadPoolExecutor wholeFetches = new java.util.concurrent.ThreadPoolExecutor(
             MAX_FETCHES, MAX_FETCHES, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED),
             r -> {
@@ -347,6 +350,16 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         return 0;
     }
 
+    /**
+     * Content found damaged on this disk and reopened as partial ({@link dev.delugefs.replication.Scrubber}):
+     * its damaged pieces are fetched again, queued like a pin; if no peer holds them the fetch fails, and
+     * replication or a read asks again later.
+     */
+    void refetch(ContentInfo content) {
+        reopened.add(content.id());
+        pinState(content);
+    }
+
     /** Starts fetching the content whole if it is not here, and tells how far it is. */
     private Map<String, Object> pinState(ContentInfo content) {
         Map<String, Object> answer = new LinkedHashMap<>();
@@ -363,6 +376,13 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             complete = blocks.has(content.id());
         }
         int verified = complete ? content.pieceCount() : 0;
+        if (!complete && reopened.contains(content.id())) {
+            try {
+                verified = blocks.verifiedPieces(content).cardinality();
+            } catch (IOException e) {
+                // collected meanwhile: nothing verified
+            }
+        }
         for (SwarmRuntime.Transfer t : swarm.transfers()) {
             if (t.contentId().equals(content.id())) {
                 verified = t.piecesVerified();
@@ -383,7 +403,13 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     private CompletableFuture<?> startPin(ContentInfo content) {
         CompletableFuture<ContentInfo> fetch = new CompletableFuture<>();
         try {
-            wholeFetches.execute(() -> fetchWhole(content, fetch));
+            wholeFetches.execute(() -> {
+                if (reopened.contains(content.id())) {
+                    repairPieces(content, fetch);
+                } else {
+                    fetchWhole(content, fetch);
+                }
+            });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new IOException("busy: " + MAX_FETCHES + " fetches of whole files "
                     + "run and " + MAX_QUEUED + " wait; ask again later"));
@@ -450,11 +476,24 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
      * the content stream port the answer names ({@link ContentStreamServer}).
      */
     private int contentTicket(CommandRequest request) throws IOException {
-        if (request.args().size() != 1) {
-            complain(request, "usage: " + CONTENT_TICKET + " CONTENT-ID");
+        List<String> args = request.args();
+        long offset = 0;
+        long wanted = -1;
+        if (args.size() == 3) {
+            try {
+                offset = Long.parseLong(args.get(1));
+                wanted = Long.parseLong(args.get(2));
+            } catch (NumberFormatException e) {
+                wanted = -2;
+            }
+        }
+        if (args.size() != 1 && args.size() != 3 || args.size() == 3 && (offset < 0 || wanted < 0
+                || wanted > BlockStore.MAX_PIECE_LENGTH)) {
+            complain(request, "usage: " + CONTENT_TICKET + " CONTENT-ID [OFFSET LENGTH], LENGTH at most "
+                    + BlockStore.MAX_PIECE_LENGTH);
             return 2;
         }
-        String id = request.args().get(0);
+        String id = args.get(0);
         long length;
         try (ContentReader reader = blocks.open(id)) {
             length = reader.size();
@@ -462,8 +501,12 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             complain(request, CONTENT_TICKET + ": " + id + " is not stored here");
             return 1;
         }
-        if (length > DIRECT_MAX) {
+        if (wanted < 0 && length > DIRECT_MAX) {
             complain(request, CONTENT_TICKET + ": " + id + " is larger than " + DIRECT_MAX + " bytes: fetch it by BitTorrent");
+            return 1;
+        }
+        if (wanted >= 0 && offset + wanted > length) {
+            complain(request, CONTENT_TICKET + ": " + id + " has only " + length + " bytes");
             return 1;
         }
         InetAddress asker = remoteAddress(request.peer().remoteAddress());
@@ -472,8 +515,8 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("port", streams.port());
-        answer.put("ticket", streams.ticket(id));
-        answer.put("length", length);
+        answer.put("ticket", wanted < 0 ? streams.ticket(id) : streams.ticket(id, offset, wanted));
+        answer.put("length", wanted < 0 ? length : wanted);
         return reply(request, answer);
     }
 
@@ -516,15 +559,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
      * garbage collector).
      */
     private void fetchDirect(ContentInfo content) throws IOException {
-        // no swarm-offer first: it would start a torrent on the holder for nothing. Known holders are
-        // asked first, then every peer that is up; one without the content says so at once.
-        List<PeerDirectory.PeerLink> candidates = new ArrayList<>();
-        holders.known(content).forEach(h -> candidates.add(h.link()));
-        for (PeerDirectory.PeerLink peer : peers.peers()) {
-            if (candidates.stream().noneMatch(c -> c.nodeId().equals(peer.nodeId()))) {
-                candidates.add(peer);
-            }
-        }
+        List<PeerDirectory.PeerLink> candidates = candidates(content);
         for (PeerDirectory.PeerLink peer : candidates) {
             try {
                 byte[] bytes = bytesFrom(peer, content);
@@ -554,6 +589,79 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
                 : "content " + content.id() + " is not stored on this node, and no peer that is up sent it intact";
         log.warn(message);
         throw new FsException(Errno.EIO, message);
+    }
+
+    /**
+     * The peers to ask for content over the channel: known holders first, then every peer that is up (one
+     * without the content says so at once). No swarm-offer first: it would start a torrent on the holder
+     * for nothing.
+     */
+    private List<PeerDirectory.PeerLink> candidates(ContentInfo content) {
+        List<PeerDirectory.PeerLink> candidates = new ArrayList<>();
+        holders.known(content).forEach(h -> candidates.add(h.link()));
+        for (PeerDirectory.PeerLink peer : peers.peers()) {
+            if (candidates.stream().noneMatch(c -> c.nodeId().equals(peer.nodeId()))) {
+                candidates.add(peer);
+            }
+        }
+        return candidates;
+    }
+
+    /**
+     * On a fetch thread: the pieces a damaged copy lacks, one by one over the holders' content streams.
+     * Not by BitTorrent: bt 1.10 cannot fetch a torrent again in the runtime that fetched it before (the
+     * old session's messaging agents stay bound to the peer's connection and keep telling it this node
+     * has everything, so it is never sent a piece).
+     */
+    private void repairPieces(ContentInfo content, CompletableFuture<ContentInfo> result) {
+        try {
+            BitSet missing = new BitSet(content.pieceCount());
+            missing.set(0, content.pieceCount());
+            missing.andNot(blocks.verifiedPieces(content));
+            List<PeerDirectory.PeerLink> from = candidates(content);
+            int fetched = 0;
+            for (int piece = missing.nextSetBit(0); piece >= 0; piece = missing.nextSetBit(piece + 1)) {
+                if (!fetchPiece(content, piece, from)) {
+                    throw new FsException(Errno.EIO, "no peer that is up sent piece " + piece + " of " + content.id()
+                            + " intact; " + (missing.cardinality() - fetched) + " pieces of its damaged copy here "
+                            + "are still missing");
+                }
+                fetched++;
+            }
+            log.info("repaired the damaged copy of {}: {} pieces fetched again", content.id(), fetched);
+            reopened.remove(content.id());
+            result.complete(content);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not repair the damaged copy of {}: {}", content.id(), e.getMessage());
+            result.completeExceptionally(e);
+        }
+    }
+
+    private boolean fetchPiece(ContentInfo content, int piece, List<PeerDirectory.PeerLink> from) throws IOException {
+        long offset = (long) piece * content.pieceLength();
+        long length = Math.min(content.pieceLength(), content.length() - offset);
+        for (PeerDirectory.PeerLink peer : from) {
+            try {
+                ExecResult ticket = peer.session().exec(CONTENT_TICKET + " " + content.id() + " " + offset + " " + length,
+                        new byte[0], readTimeout);
+                if (!ticket.succeeded()) {
+                    continue;  // not a holder
+                }
+                JsonNode answer = JSON.readTree(ticket.stdout());
+                SocketAddress remote = peer.session().session().getIoSession().getRemoteAddress();
+                byte[] bytes = ContentStreamClient.fetch(new InetSocketAddress(((InetSocketAddress) remote).getAddress(),
+                        answer.path("port").asInt()), answer.path("ticket").asText(), length, readTimeout);
+                if (blocks.writePiece(content, piece, bytes)) {
+                    return true;
+                }
+                directHashFailures.incrementAndGet();
+                log.warn("peer {} sent piece {} of {} with the wrong hash", peer.nodeId(), piece, content.id());
+            } catch (IOException e) {
+                log.info("could not fetch piece {} of {} from peer {}: {}", piece, content.id(), peer.nodeId(),
+                        e.getMessage());
+            }
+        }
+        return false;
     }
 
     /**
@@ -617,7 +725,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     @Override
     public void prefetch(ContentInfo content) {
         if (content.length() == 0 || content.length() > DIRECT_MAX || blocks.has(content.id())
-                || directFetches.containsKey(content.id())) {
+                || directFetches.containsKey(content.id()) || reopened.contains(content.id())) {
             return;
         }
         prefetching.execute(() -> {
@@ -758,7 +866,9 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             boolean sequential = Math.abs(offset - lastEnd) <= SEQUENTIAL_SLACK;
             lastEnd = offset + length;
             long readAhead = sequential ? READ_AHEAD : content.pieceLength();
-            if (!blocks.has(content.id()) && content.length() <= DIRECT_MAX) {
+            if (!blocks.has(content.id()) && reopened.contains(content.id())) {
+                readDamaged(offset, length);
+            } else if (!blocks.has(content.id()) && content.length() <= DIRECT_MAX) {
                 fetchDirectOnce(content);
             } else if (!blocks.has(content.id())) {
                 // a range already here needs no holder, but still moves the read-ahead on
@@ -770,12 +880,27 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             return localReader().read(dst, offset);
         }
 
+        /** A read of a copy found damaged: its intact pieces are read here; the others wait for the repair. */
+        private void readDamaged(long offset, long length) throws IOException {
+            int from = (int) (offset / content.pieceLength());
+            int to = (int) ((offset + Math.max(1, length) - 1) / content.pieceLength()) + 1;
+            BitSet verified = blocks.verifiedPieces(content);
+            if (verified.nextClearBit(from) >= to) {
+                return;
+            }
+            CompletableFuture<?> repair = pins.compute(content.id(), (id, running) ->
+                    running == null || running.isCompletedExceptionally() ? startPin(content) : running);
+            await(content, repair, "reading " + length + " bytes at " + offset + " of a damaged copy");
+        }
+
         private ContentReader localReader() throws IOException {
             ContentReader reader = local;
             if (reader == null) {
                 synchronized (this) {
                     if (local == null) {
-                        local = blocks.has(content.id()) ? blocks.open(content.id()) : swarm.openFetched(content);
+                        local = blocks.has(content.id()) ? blocks.open(content.id())
+                                : reopened.contains(content.id()) ? blocks.openPartial(content.id())
+                                : swarm.openFetched(content);
                     }
                     reader = local;
                 }

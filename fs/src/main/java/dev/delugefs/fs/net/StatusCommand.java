@@ -25,9 +25,11 @@ final class StatusCommand implements CommandHandler {
     private final NodeSwarm swarm;
     private final Replicator replicator;
     private final StorageSpace space;
+    private final ScrubService scrub;
 
     StatusCommand(NodeIdentity identity, NamespaceStore store, PeerTable peers, NodeSwarm swarm, Replicator replicator,
-                  StorageSpace space) {
+                  StorageSpace space, ScrubService scrub) {
+        this.scrub = scrub;
         this.replicator = replicator;
         this.identity = identity;
         this.store = store;
@@ -59,6 +61,7 @@ final class StatusCommand implements CommandHandler {
         status.put("peers", list);
         status.put("swarm", swarm.status());
         status.put("replication", replicator.status().toMap());
+        status.put("scrub", scrub.status());
         request.stdout().write(JSON.writeValueAsBytes(status));
         request.stdout().write('\n');
         return 0;
