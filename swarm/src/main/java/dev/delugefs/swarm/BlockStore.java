@@ -98,8 +98,15 @@ public interface BlockStore extends Closeable {
     ContentReader openPartial(String contentId) throws IOException;
 
     /**
+     * Makes empty partial content (a sparse file and a bitmap with no piece), to fetch pieces into with
+     * {@link #writePiece}; nothing if the content is here already, complete or partial.
+     */
+    void startPartial(ContentInfo content) throws IOException;
+
+    /**
      * Stores one piece of partial content fetched without the swarm, if it matches its hash, and makes
-     * the content complete once every piece is in. One writer per content, and no torrent fetching it.
+     * the content complete once every piece is in. Writers of one content take turns; no torrent may be
+     * fetching it.
      *
      * @return false if the bytes do not match the piece's hash (nothing is written)
      */

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -65,6 +66,8 @@ final class BtSwarmRuntime implements SwarmRuntime {
     private final Map<String, Swarm> swarms = new HashMap<>();  // guarded by this
     private final Deque<Swarm> turnQueue = new ArrayDeque<>();  // guarded by this
     private final Map<TorrentId, CompletableFuture<Void>> stoppingTorrents = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Contents whose torrent this runtime stopped: see {@link #canFetch}. */
+    private final Set<String> stoppedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private Swarm active;  // the torrent holding the fetch turn; guarded by this
     private long turns;  // guarded by this
     private long uses;  // guarded by this
@@ -244,10 +247,16 @@ final class BtSwarmRuntime implements SwarmRuntime {
 
     /** Stops a complete torrent; bt unregisters it and closes its storage, so it can be started again. */
     private void stop(Swarm swarm) {
+        stoppedOnce.add(swarm.content.id());
         swarms.remove(swarm.content.id());
         turnQueue.remove(swarm);
         stoppingTorrents.put(torrentId(swarm.content), new CompletableFuture<>());
         swarm.client.stop();
+    }
+
+    @Override
+    public boolean canFetch(String contentId) {
+        return !stoppedOnce.contains(contentId);
     }
 
     @Override

@@ -40,6 +40,8 @@ final class FileBlockStore implements BlockStore {
     private final BlockDirectory blocks;
     private final Path tmp;
     private final Set<TempContentWriter> openWriters = ConcurrentHashMap.newKeySet();
+    /** Per content fetched piece by piece: its writers take turns ({@link #writePiece}). */
+    private final Map<String, Object> pieceLocks = new ConcurrentHashMap<>();
     private final ExecutorService hashExecutor = newHashExecutor();
     private volatile boolean closed;
 
@@ -222,27 +224,49 @@ final class FileBlockStore implements BlockStore {
         if (!Arrays.equals(Sha1.of(bytes), content.pieceHash(piece))) {
             return false;
         }
-        if (blocks.hasComplete(content.id())) {
-            return true;  // completed meanwhile by another fetch
+        // one bitmap writer at a time, or a bit set by one is lost by the other's write of the same byte
+        synchronized (pieceLocks.computeIfAbsent(content.id(), id -> new Object())) {
+            if (blocks.hasComplete(content.id())) {
+                return true;  // completed meanwhile by another fetch
+            }
+            Path file = blocks.pathOf(content.id());
+            Path bitmapFile = BlockDirectory.bitmapOf(file);
+            if (!Files.exists(bitmapFile)) {
+                throw new java.nio.file.NoSuchFileException(file.toString(), null, "content is not partial here");
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
+                 PieceBitmap bitmap = PieceBitmap.open(bitmapFile, content.pieceCount())) {
+                ByteBuffer src = ByteBuffer.wrap(bytes);
+                while (src.hasRemaining()) {
+                    channel.write(src, offset + src.position());
+                }
+                bitmap.set(piece);
+                if (!bitmap.isComplete()) {
+                    return true;
+                }
+            }
+            blocks.completeFetched(content.id());
+            pieceLocks.remove(content.id());
+            return true;
         }
+    }
+
+    @Override
+    public void startPartial(ContentInfo content) throws IOException {
         Path file = blocks.pathOf(content.id());
-        Path bitmapFile = BlockDirectory.bitmapOf(file);
-        if (!Files.exists(bitmapFile)) {
-            throw new java.nio.file.NoSuchFileException(file.toString(), null, "content is not partial here");
-        }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
-             PieceBitmap bitmap = PieceBitmap.open(bitmapFile, content.pieceCount())) {
-            ByteBuffer src = ByteBuffer.wrap(bytes);
-            while (src.hasRemaining()) {
-                channel.write(src, offset + src.position());
+        synchronized (pieceLocks.computeIfAbsent(content.id(), id -> new Object())) {
+            if (blocks.hasComplete(content.id()) || Files.exists(BlockDirectory.bitmapOf(file))) {
+                return;
             }
-            bitmap.set(piece);
-            if (!bitmap.isComplete()) {
-                return true;
+            Files.createDirectories(file.getParent());
+            // the bitmap first: a data file without one would look complete
+            PieceBitmap.open(BlockDirectory.bitmapOf(file), content.pieceCount()).close();
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                if (content.length() > 0 && channel.size() < content.length()) {
+                    channel.write(ByteBuffer.allocate(1), content.length() - 1);  // sparse, at full length
+                }
             }
         }
-        blocks.completeFetched(content.id());
-        return true;
     }
 
     @Override

@@ -88,6 +88,14 @@ public interface SwarmRuntime extends Closeable {
      */
     boolean drop(String contentId);
 
+    /**
+     * Whether this runtime can fetch the content by BitTorrent. Not if it stopped the content's torrent
+     * before (trimmed, collected, found damaged): bt 1.10 fetches a torrent started again in the same
+     * runtime only after a stall of about 30 s, or never (a copy found damaged stayed at its intact
+     * pieces); the cause lies in its per-connection state, and the node fetches such content by other means.
+     */
+    boolean canFetch(String contentId);
+
     /** Content being fetched and not yet complete. */
     List<Transfer> transfers();
 

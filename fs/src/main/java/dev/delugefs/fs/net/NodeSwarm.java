@@ -99,7 +99,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     private final AtomicLong byStream = new AtomicLong();
     private final AtomicLong byChannel = new AtomicLong();
     private final Map<String, CompletableFuture<?>> pins = new ConcurrentHashMap<>();
-    /** Copies found damaged here and not whole again yet: their pieces come by {@link #repairPieces}. */
+    /** Copies found damaged here and not whole again yet: their pieces come by {@link #fetchPieces}. */
     private final Set<String> reopened = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.ThreadPoolExecutor wholeFetches = new java.util.concurrent.ThreadPoolExecutor(
             MAX_FETCHES, MAX_FETCHES, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED),
@@ -376,7 +376,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             complete = blocks.has(content.id());
         }
         int verified = complete ? content.pieceCount() : 0;
-        if (!complete && reopened.contains(content.id())) {
+        if (!complete && byPieces(content)) {
             try {
                 verified = blocks.verifiedPieces(content).cardinality();
             } catch (IOException e) {
@@ -404,8 +404,8 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         CompletableFuture<ContentInfo> fetch = new CompletableFuture<>();
         try {
             wholeFetches.execute(() -> {
-                if (reopened.contains(content.id())) {
-                    repairPieces(content, fetch);
+                if (byPieces(content)) {
+                    fetchPieces(content, fetch);
                 } else {
                     fetchWhole(content, fetch);
                 }
@@ -597,24 +597,27 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
      * for nothing.
      */
     private List<PeerDirectory.PeerLink> candidates(ContentInfo content) {
-        List<PeerDirectory.PeerLink> candidates = new ArrayList<>();
-        holders.known(content).forEach(h -> candidates.add(h.link()));
-        for (PeerDirectory.PeerLink peer : peers.peers()) {
-            if (candidates.stream().noneMatch(c -> c.nodeId().equals(peer.nodeId()))) {
-                candidates.add(peer);
-            }
-        }
+        // the links of peers up now: a known holder's link may be to a session that closed since
+        Set<String> known = new java.util.HashSet<>();
+        holders.known(content).forEach(h -> known.add(h.link().nodeId()));
+        List<PeerDirectory.PeerLink> candidates = new ArrayList<>(peers.peers());
+        candidates.sort(java.util.Comparator.comparing(peer -> !known.contains(peer.nodeId())));
         return candidates;
     }
 
     /**
-     * On a fetch thread: the pieces a damaged copy lacks, one by one over the holders' content streams.
-     * Not by BitTorrent: bt 1.10 cannot fetch a torrent again in the runtime that fetched it before (the
-     * old session's messaging agents stay bound to the peer's connection and keep telling it this node
-     * has everything, so it is never sent a piece).
+     * Whether the content's pieces come one by one over the holders' content streams instead of by
+     * BitTorrent: a copy found damaged here, and content whose torrent this runtime stopped before, which
+     * bt 1.10 fetches again only after a long stall ({@link SwarmRuntime#canFetch}).
      */
-    private void repairPieces(ContentInfo content, CompletableFuture<ContentInfo> result) {
+    private boolean byPieces(ContentInfo content) {
+        return reopened.contains(content.id()) || !swarm.canFetch(content.id());
+    }
+
+    /** On a fetch thread: every piece of the content not here yet, over the holders' content streams. */
+    private void fetchPieces(ContentInfo content, CompletableFuture<ContentInfo> result) {
         try {
+            blocks.startPartial(content);
             BitSet missing = new BitSet(content.pieceCount());
             missing.set(0, content.pieceCount());
             missing.andNot(blocks.verifiedPieces(content));
@@ -623,16 +626,16 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             for (int piece = missing.nextSetBit(0); piece >= 0; piece = missing.nextSetBit(piece + 1)) {
                 if (!fetchPiece(content, piece, from)) {
                     throw new FsException(Errno.EIO, "no peer that is up sent piece " + piece + " of " + content.id()
-                            + " intact; " + (missing.cardinality() - fetched) + " pieces of its damaged copy here "
-                            + "are still missing");
+                            + " intact; " + (missing.cardinality() - fetched) + " of its pieces are still missing here");
                 }
                 fetched++;
             }
-            log.info("repaired the damaged copy of {}: {} pieces fetched again", content.id(), fetched);
-            reopened.remove(content.id());
+            if (reopened.remove(content.id())) {
+                log.info("repaired the damaged copy of {}: {} pieces fetched again", content.id(), fetched);
+            }
             result.complete(content);
         } catch (IOException | RuntimeException e) {
-            log.warn("could not repair the damaged copy of {}: {}", content.id(), e.getMessage());
+            log.warn("could not fetch the missing pieces of {}: {}", content.id(), e.getMessage());
             result.completeExceptionally(e);
         }
     }
@@ -867,9 +870,11 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             lastEnd = offset + length;
             long readAhead = sequential ? READ_AHEAD : content.pieceLength();
             if (!blocks.has(content.id()) && reopened.contains(content.id())) {
-                readDamaged(offset, length);
+                readByPieces(offset, length);
             } else if (!blocks.has(content.id()) && content.length() <= DIRECT_MAX) {
                 fetchDirectOnce(content);
+            } else if (!blocks.has(content.id()) && !swarm.canFetch(content.id())) {
+                readByPieces(offset, length);
             } else if (!blocks.has(content.id())) {
                 // a range already here needs no holder, but still moves the read-ahead on
                 List<InetSocketAddress> from = swarm.hasRange(content, offset, length)
@@ -880,17 +885,27 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             return localReader().read(dst, offset);
         }
 
-        /** A read of a copy found damaged: its intact pieces are read here; the others wait for the repair. */
-        private void readDamaged(long offset, long length) throws IOException {
+        /**
+         * A read of content fetched piece by piece ({@link #byPieces}): the pieces it covers that are not
+         * here yet are fetched now, over the holders' content streams; the others are read here.
+         */
+        private void readByPieces(long offset, long length) throws IOException {
             int from = (int) (offset / content.pieceLength());
             int to = (int) ((offset + Math.max(1, length) - 1) / content.pieceLength()) + 1;
+            blocks.startPartial(content);
             BitSet verified = blocks.verifiedPieces(content);
-            if (verified.nextClearBit(from) >= to) {
-                return;
+            List<PeerDirectory.PeerLink> holders = null;
+            for (int piece = verified.nextClearBit(from); piece < to; piece = verified.nextClearBit(piece + 1)) {
+                if (holders == null) {
+                    holders = candidates(content);
+                }
+                if (!fetchPiece(content, piece, holders)) {
+                    String message = "reading " + length + " bytes at " + offset + " of content " + content.id()
+                            + ": no peer that is up sent piece " + piece + " intact";
+                    log.warn(message);
+                    throw new FsException(Errno.EIO, message);
+                }
             }
-            CompletableFuture<?> repair = pins.compute(content.id(), (id, running) ->
-                    running == null || running.isCompletedExceptionally() ? startPin(content) : running);
-            await(content, repair, "reading " + length + " bytes at " + offset + " of a damaged copy");
         }
 
         private ContentReader localReader() throws IOException {
@@ -899,7 +914,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
                 synchronized (this) {
                     if (local == null) {
                         local = blocks.has(content.id()) ? blocks.open(content.id())
-                                : reopened.contains(content.id()) ? blocks.openPartial(content.id())
+                                : byPieces(content) ? blocks.openPartial(content.id())
                                 : swarm.openFetched(content);
                     }
                     reader = local;
