@@ -13,9 +13,7 @@ import dev.delugefs.replication.RecentUse;
 import dev.delugefs.swarm.BlockStore;
 import dev.delugefs.swarm.ContentInfo;
 import dev.delugefs.swarm.ContentReader;
-import dev.delugefs.swarm.ContentStreamClient;
 import dev.delugefs.swarm.ContentStreamServer;
-import dev.delugefs.swarm.ContentWriter;
 import dev.delugefs.swarm.SwarmRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +22,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +36,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -94,10 +90,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
                 t.setDaemon(true);
                 return t;
             }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
-    private final AtomicLong directHashFailures = new AtomicLong();
-    /** Small contents fetched whole over a content stream, and over the channel when the stream failed. */
-    private final AtomicLong byStream = new AtomicLong();
-    private final AtomicLong byChannel = new AtomicLong();
+    private final StreamFetcher direct;
     private final Map<String, CompletableFuture<?>> pins = new ConcurrentHashMap<>();
     /** Copies found damaged here and not whole again yet: their pieces come by {@link #fetchPieces}. */
     private final Set<String> reopened = ConcurrentHashMap.newKeySet();
@@ -138,6 +131,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         this.memberAddresses = memberAddresses;
         this.readTimeout = readTimeout;
         this.holders = new HolderFinder(peers);
+        this.direct = new StreamFetcher(blocks, peers, holders, readTimeout);
     }
 
     /**
@@ -521,91 +515,6 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     }
 
     /**
-     * The bytes of small content from one peer: over its content stream with a ticket, or, if that
-     * fails, over the channel itself. Null if the peer does not hold it.
-     */
-    private byte[] bytesFrom(PeerDirectory.PeerLink peer, ContentInfo content) throws IOException {
-        ExecResult ticket = peer.session().exec(CONTENT_TICKET + " " + content.id(), new byte[0], readTimeout);
-        if (ticket.succeeded()) {
-            JsonNode answer = JSON.readTree(ticket.stdout());
-            SocketAddress remote = peer.session().session().getIoSession().getRemoteAddress();
-            InetSocketAddress stream = new InetSocketAddress(((InetSocketAddress) remote).getAddress(),
-                    answer.path("port").asInt());
-            try {
-                byte[] bytes = ContentStreamClient.fetch(stream, answer.path("ticket").asText(), content.length(),
-                        readTimeout);
-                byStream.incrementAndGet();
-                return bytes;
-            } catch (IOException e) {
-                log.info("content stream of peer {} failed ({}); fetching {} over the channel", peer.nodeId(),
-                        e.getMessage(), content.id());
-            }
-        } else if (ticket.exitStatus() != 127) {
-            log.debug("peer {} has no {}: {}", peer.nodeId(), content.id(), ticket.stderrText().strip());
-            return null;
-        }
-        ExecResult result = peer.session().exec(CONTENT + " " + content.id(), new byte[0], readTimeout);
-        if (!result.succeeded()) {
-            log.debug("peer {} did not send {}: {}", peer.nodeId(), content.id(), result.stderrText().strip());
-            return null;
-        }
-        byChannel.incrementAndGet();
-        return result.stdout();
-    }
-
-    /**
-     * Fetches small content whole from the first holder that sends bytes with the right piece hashes, and
-     * stores it complete (sealing checks the hashes; bytes that fail are counted and left to the
-     * garbage collector).
-     */
-    private void fetchDirect(ContentInfo content) throws IOException {
-        List<PeerDirectory.PeerLink> candidates = candidates(content);
-        for (PeerDirectory.PeerLink peer : candidates) {
-            try {
-                byte[] bytes = bytesFrom(peer, content);
-                if (bytes == null || bytes.length != content.length()) {
-                    if (bytes != null) {
-                        log.debug("peer {} sent {} bytes of {}", peer.nodeId(), bytes.length, content.id());
-                    }
-                    continue;
-                }
-                ContentInfo got;
-                try (ContentWriter writer = blocks.create(content.pieceLength())) {
-                    writer.write(java.nio.ByteBuffer.wrap(bytes), 0);
-                    got = writer.seal();
-                }
-                if (got.id().equals(content.id())) {
-                    return;
-                }
-                directHashFailures.incrementAndGet();
-                log.warn("peer {} sent bytes of {} that hash to {}: dropped", peer.nodeId(), content.id(), got.id());
-            } catch (IOException e) {
-                log.warn("could not fetch {} from peer {}: {}", content.id(), peer.nodeId(), e.toString());
-            }
-        }
-        holders.forget(content);
-        String message = candidates.isEmpty()
-                ? "content " + content.id() + " is not stored on this node, and no peer is up"
-                : "content " + content.id() + " is not stored on this node, and no peer that is up sent it intact";
-        log.warn(message);
-        throw new FsException(Errno.EIO, message);
-    }
-
-    /**
-     * The peers to ask for content over the channel: known holders first, then every peer that is up (one
-     * without the content says so at once). No swarm-offer first: it would start a torrent on the holder
-     * for nothing.
-     */
-    private List<PeerDirectory.PeerLink> candidates(ContentInfo content) {
-        // the links of peers up now: a known holder's link may be to a session that closed since
-        Set<String> known = new java.util.HashSet<>();
-        holders.known(content).forEach(h -> known.add(h.link().nodeId()));
-        List<PeerDirectory.PeerLink> candidates = new ArrayList<>(peers.peers());
-        candidates.sort(java.util.Comparator.comparing(peer -> !known.contains(peer.nodeId())));
-        return candidates;
-    }
-
-    /**
      * Whether the content's pieces come one by one over the holders' content streams instead of by
      * BitTorrent: a copy found damaged here, and content whose torrent this runtime stopped before, which
      * bt 1.10 fetches again only after a long stall ({@link SwarmRuntime#canFetch}).
@@ -621,10 +530,10 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             BitSet missing = new BitSet(content.pieceCount());
             missing.set(0, content.pieceCount());
             missing.andNot(blocks.verifiedPieces(content));
-            List<PeerDirectory.PeerLink> from = candidates(content);
+            List<PeerDirectory.PeerLink> from = direct.candidates(content);
             int fetched = 0;
             for (int piece = missing.nextSetBit(0); piece >= 0; piece = missing.nextSetBit(piece + 1)) {
-                if (!fetchPiece(content, piece, from)) {
+                if (!direct.fetchPiece(content, piece, from)) {
                     throw new FsException(Errno.EIO, "no peer that is up sent piece " + piece + " of " + content.id()
                             + " intact; " + (missing.cardinality() - fetched) + " of its pieces are still missing here");
                 }
@@ -638,33 +547,6 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             log.warn("could not fetch the missing pieces of {}: {}", content.id(), e.getMessage());
             result.completeExceptionally(e);
         }
-    }
-
-    private boolean fetchPiece(ContentInfo content, int piece, List<PeerDirectory.PeerLink> from) throws IOException {
-        long offset = (long) piece * content.pieceLength();
-        long length = Math.min(content.pieceLength(), content.length() - offset);
-        for (PeerDirectory.PeerLink peer : from) {
-            try {
-                ExecResult ticket = peer.session().exec(CONTENT_TICKET + " " + content.id() + " " + offset + " " + length,
-                        new byte[0], readTimeout);
-                if (!ticket.succeeded()) {
-                    continue;  // not a holder
-                }
-                JsonNode answer = JSON.readTree(ticket.stdout());
-                SocketAddress remote = peer.session().session().getIoSession().getRemoteAddress();
-                byte[] bytes = ContentStreamClient.fetch(new InetSocketAddress(((InetSocketAddress) remote).getAddress(),
-                        answer.path("port").asInt()), answer.path("ticket").asText(), length, readTimeout);
-                if (blocks.writePiece(content, piece, bytes)) {
-                    return true;
-                }
-                directHashFailures.incrementAndGet();
-                log.warn("peer {} sent piece {} of {} with the wrong hash", peer.nodeId(), piece, content.id());
-            } catch (IOException e) {
-                log.info("could not fetch piece {} of {} from peer {}: {}", piece, content.id(), peer.nodeId(),
-                        e.getMessage());
-            }
-        }
-        return false;
     }
 
     /**
@@ -754,13 +636,13 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
                 // that one failed: this read tries for itself
             }
             if (!blocks.has(content.id())) {
-                fetchDirect(content);
+                direct.fetchWhole(content);
             }
             return;
         }
         try {
             if (!blocks.has(content.id())) {
-                fetchDirect(content);
+                direct.fetchWhole(content);
             }
             mine.complete(null);
         } catch (IOException | RuntimeException e) {
@@ -822,9 +704,9 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("btPort", port());
         status.put("torrents", swarm.torrents());
-        status.put("hashFailures", swarm.hashFailures() + directHashFailures.get());
-        status.put("smallFilesByStream", byStream.get());
-        status.put("smallFilesByChannel", byChannel.get());
+        status.put("hashFailures", swarm.hashFailures() + direct.hashFailures());
+        status.put("smallFilesByStream", direct.byStream());
+        status.put("smallFilesByChannel", direct.byChannel());
         List<Map<String, Object>> transfers = new ArrayList<>();
         for (SwarmRuntime.Transfer t : swarm.transfers()) {
             Map<String, Object> transfer = new LinkedHashMap<>();
@@ -897,9 +779,9 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             List<PeerDirectory.PeerLink> holders = null;
             for (int piece = verified.nextClearBit(from); piece < to; piece = verified.nextClearBit(piece + 1)) {
                 if (holders == null) {
-                    holders = candidates(content);
+                    holders = direct.candidates(content);
                 }
-                if (!fetchPiece(content, piece, holders)) {
+                if (!direct.fetchPiece(content, piece, holders)) {
                     String message = "reading " + length + " bytes at " + offset + " of content " + content.id()
                             + ": no peer that is up sent piece " + piece + " intact";
                     log.warn(message);
