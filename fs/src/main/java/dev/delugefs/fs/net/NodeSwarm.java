@@ -91,6 +91,14 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
                 return t;
             }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
     private final StreamFetcher direct;
+    /** Pieces fetched ahead of a sequential reader of content read piece by piece ({@link #fetchAhead}). */
+    private final Set<String> piecesAhead = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.ThreadPoolExecutor readingAhead = new java.util.concurrent.ThreadPoolExecutor(
+            2, 2, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(32), r -> {
+                Thread t = new Thread(r, "read-ahead");
+                t.setDaemon(true);
+                return t;
+            });
     private final Map<String, CompletableFuture<?>> pins = new ConcurrentHashMap<>();
     /** Copies found damaged here and not whole again yet: their pieces come by {@link #fetchPieces}. */
     private final Set<String> reopened = ConcurrentHashMap.newKeySet();
@@ -622,6 +630,32 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         });
     }
 
+    /**
+     * Fetches one piece of content read piece by piece in the background, so that a sequential reader
+     * finds it here; at most one fetch of a piece at a time, and none when the read-ahead queue is full.
+     */
+    private void fetchAhead(ContentInfo content, int piece) {
+        String key = content.id() + ":" + piece;
+        if (!piecesAhead.add(key)) {
+            return;
+        }
+        try {
+            readingAhead.execute(() -> {
+                try {
+                    if (!blocks.has(content.id()) && !blocks.verifiedPieces(content).get(piece)) {
+                        direct.fetchPiece(content, piece, direct.candidates(content));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    log.debug("read-ahead of piece {} of {} failed: {}", piece, content.id(), e.toString());
+                } finally {
+                    piecesAhead.remove(key);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            piecesAhead.remove(key);
+        }
+    }
+
     /** Fetches small content whole, or waits for the fetch of it already under way. */
     private void fetchDirectOnce(ContentInfo content) throws IOException {
         CompletableFuture<Void> mine = new CompletableFuture<>();
@@ -725,6 +759,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     @Override
     public void close() throws IOException {
         prefetching.shutdownNow();
+        readingAhead.shutdownNow();
         chaining.shutdownNow();
         wholeFetches.shutdownNow();
         streams.close();
@@ -752,11 +787,11 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
             lastEnd = offset + length;
             long readAhead = sequential ? READ_AHEAD : content.pieceLength();
             if (!blocks.has(content.id()) && reopened.contains(content.id())) {
-                readByPieces(offset, length);
+                readByPieces(offset, length, sequential);
             } else if (!blocks.has(content.id()) && content.length() <= DIRECT_MAX) {
                 fetchDirectOnce(content);
             } else if (!blocks.has(content.id()) && !swarm.canFetch(content.id())) {
-                readByPieces(offset, length);
+                readByPieces(offset, length, sequential);
             } else if (!blocks.has(content.id())) {
                 // a range already here needs no holder, but still moves the read-ahead on
                 List<InetSocketAddress> from = swarm.hasRange(content, offset, length)
@@ -771,13 +806,16 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
          * A read of content fetched piece by piece ({@link #byPieces}): the pieces it covers that are not
          * here yet are fetched now, over the holders' content streams; the others are read here.
          */
-        private void readByPieces(long offset, long length) throws IOException {
+        private void readByPieces(long offset, long length, boolean sequential) throws IOException {
             int from = (int) (offset / content.pieceLength());
             int to = (int) ((offset + Math.max(1, length) - 1) / content.pieceLength()) + 1;
             blocks.startPartial(content);
             BitSet verified = blocks.verifiedPieces(content);
             List<PeerDirectory.PeerLink> holders = null;
             for (int piece = verified.nextClearBit(from); piece < to; piece = verified.nextClearBit(piece + 1)) {
+                if (awaitAhead(piece)) {
+                    continue;  // fetched ahead meanwhile
+                }
                 if (holders == null) {
                     holders = direct.candidates(content);
                 }
@@ -788,6 +826,29 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
                     throw new FsException(Errno.EIO, message);
                 }
             }
+            if (sequential) {
+                int ahead = (int) Math.max(1, Math.min(16, READ_AHEAD / content.pieceLength()));
+                for (int piece = to; piece < Math.min(content.pieceCount(), to + ahead); piece++) {
+                    if (!verified.get(piece)) {
+                        fetchAhead(content, piece);
+                    }
+                }
+            }
+        }
+
+        /** Waits for a read-ahead of the piece under way, if any; true if the piece is here then. */
+        private boolean awaitAhead(int piece) throws IOException {
+            String key = content.id() + ":" + piece;
+            long deadline = System.nanoTime() + readTimeout.toNanos();
+            while (piecesAhead.contains(key) && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new FsException(Errno.EIO, "interrupted while reading " + content.id());
+                }
+            }
+            return blocks.verifiedPieces(content).get(piece);
         }
 
         private ContentReader localReader() throws IOException {
