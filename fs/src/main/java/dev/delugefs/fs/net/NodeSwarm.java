@@ -84,31 +84,18 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
     private final HolderFinder holders;
     /** Direct fetches under way, so that a read and a prefetch of one content fetch it once. */
     private final Map<String, CompletableFuture<Void>> directFetches = new ConcurrentHashMap<>();
-    private final java.util.concurrent.ThreadPoolExecutor prefetching = new java.util.concurrent.ThreadPoolExecutor(
-            2, 2, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(32), r -> {
-                Thread t = new Thread(r, "prefetch");
-                t.setDaemon(true);
-                return t;
-            }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
+    private final java.util.concurrent.ThreadPoolExecutor prefetching = pool("prefetch", 2, 32,
+            new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
     private final StreamFetcher direct;
     /** Pieces fetched ahead of a sequential reader of content read piece by piece ({@link #fetchAhead}). */
     private final Set<String> piecesAhead = ConcurrentHashMap.newKeySet();
-    private final java.util.concurrent.ThreadPoolExecutor readingAhead = new java.util.concurrent.ThreadPoolExecutor(
-            2, 2, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(32), r -> {
-                Thread t = new Thread(r, "read-ahead");
-                t.setDaemon(true);
-                return t;
-            });
+    private final java.util.concurrent.ThreadPoolExecutor readingAhead = pool("read-ahead", 2, 32,
+            new java.util.concurrent.ThreadPoolExecutor.AbortPolicy());
     private final Map<String, CompletableFuture<?>> pins = new ConcurrentHashMap<>();
     /** Copies found damaged here and not whole again yet: their pieces come by {@link #fetchPieces}. */
     private final Set<String> reopened = ConcurrentHashMap.newKeySet();
-    private final java.util.concurrent.ThreadPoolExecutor wholeFetches = new java.util.concurrent.ThreadPoolExecutor(
-            MAX_FETCHES, MAX_FETCHES, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED),
-            r -> {
-                Thread t = new Thread(r, "whole-fetch");
-                t.setDaemon(true);
-                return t;
-            });
+    private final java.util.concurrent.ThreadPoolExecutor wholeFetches = pool("whole-fetch", MAX_FETCHES, MAX_QUEUED,
+            new java.util.concurrent.ThreadPoolExecutor.AbortPolicy());
 
     /** Further targets of mirror requests, asked in turn once the content is here (dfserve's chained list). */
     private final Map<String, List<String>> chains = new ConcurrentHashMap<>();
@@ -169,6 +156,17 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         server.register(MIRROR, self[0]::mirror);
         server.register(STOP_MIRRORING, self[0]::stopMirroring);
         return self[0];
+    }
+
+    /** {@code threads} daemon threads named {@code name}, at most {@code queued} tasks waiting, then {@code full}. */
+    private static java.util.concurrent.ThreadPoolExecutor pool(String name, int threads, int queued,
+                                                                java.util.concurrent.RejectedExecutionHandler full) {
+        return new java.util.concurrent.ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(queued), r -> {
+                    Thread t = new Thread(r, name);
+                    t.setDaemon(true);
+                    return t;
+                }, full);
     }
 
     public int port() {
