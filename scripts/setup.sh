@@ -2,6 +2,7 @@
 # Installs what DelugeFS needs on a Debian machine and builds the distribution (fs/target/delugefs.jar).
 #   scripts/setup.sh          packages to run a node, then the build
 #   scripts/setup.sh --test   also the third-party tools the test suite drives (fio, git, aria2, libtorrent...)
+#   scripts/setup.sh --bench  also what scripts/bench/ needs (gcc and libfuse-dev for fs.sh's floor, socat)
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 
@@ -9,6 +10,8 @@ packages=(openjdk-17-jdk-headless maven fuse libfuse2)
 if [[ "${1:-}" == "--test" ]]; then
   # avahi-daemon and avahi-utils: the mDNS test runs its own avahi inside a network namespace
   packages+=(attr fio git aria2 python3-libtorrent tar coreutils procps psmisc iproute2 dbus avahi-daemon avahi-utils)
+elif [[ "${1:-}" == "--bench" ]]; then
+  packages+=(gcc libfuse-dev socat python3)
 fi
 
 missing=()

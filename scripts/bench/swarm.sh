@@ -2,11 +2,14 @@
 # The BitTorrent data plane between two nodes on loopback, in one run:
 #   - remote read: a 1 GiB file written on A, read whole on B (cold), against a plain TCP copy of the
 #     same bytes from a cold page cache over loopback with socat in the same run (the issue's baseline;
-#     a zero-copy sendfile copy is printed beside it)
+#     a zero-copy sendfile copy is printed beside it), and against libtorrent (python3-libtorrent, C++)
+#     moving the same bytes between two sessions on loopback: what a mature BitTorrent engine reaches here
+#   - a second 1 GiB file read the same way: the first read after a node starts also pays for the JIT
+#     compiling the data path (seconds of CPU on both nodes), which a node that has run a while has done
 #   - first byte at a random offset: 4 KiB preads of a 256 MiB file on B that B has not fetched, p50 / p99
 #   - 200 x 1 MiB files written on A, read on B one after the other
 # Prints the figures against the targets and a markdown table for docs/benchmarks.md. Run as root from a
-# built tree (mvn -q -DskipTests package). Traffic stays on loopback.
+# built tree (scripts/setup.sh --bench installs socat). Traffic stays on loopback.
 #
 #   scripts/bench/swarm.sh [--size-mib 1024] [--small 200] [--probes 100] [--dir DIR]
 set -euo pipefail
@@ -23,11 +26,13 @@ while [[ $# -gt 0 ]]; do
     --small) small="$2"; shift 2 ;;
     --probes) probes="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "swarm.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
 command -v socat > /dev/null || { echo "swarm.sh: socat is needed for the TCP baseline: apt-get install socat" >&2; exit 2; }
+/usr/bin/python3 -c 'import libtorrent' 2>/dev/null \
+  || { echo "swarm.sh: python3-libtorrent is needed for the BitTorrent baseline: apt-get install python3-libtorrent" >&2; exit 2; }
 for n in "$size_mib" "$small" "$probes"; do
   [[ "$n" =~ ^[0-9]+$ && "$n" -ge 1 ]] || { echo "swarm.sh: sizes and counts must be positive integers" >&2; exit 2; }
 done
@@ -88,7 +93,11 @@ bytes=$((size_mib * 1048576))
 echo "writing ${size_mib} MiB on A ..." >&2
 head -c "$bytes" /dev/urandom > "$work/big.src"
 cp "$work/big.src" "$work/mnt-a/big"
+head -c "$bytes" /dev/urandom > "$work/big2.src"
+cp "$work/big2.src" "$work/mnt-a/big2"
+rm "$work/big2.src"
 wait_size "$work/mnt-b/big" "$bytes" 60
+wait_size "$work/mnt-b/big2" "$bytes" 60
 
 echo "plain TCP copy of the same bytes over loopback ..." >&2
 drop_caches
@@ -122,6 +131,39 @@ t0=$(now)
 socat -u "FILE:$work/big.src" "TCP:127.0.0.1:$sp"
 tcp=$(awk -v b="$bytes" -v s="$(seconds_since "$t0")" 'BEGIN { printf "%.0f", b / s / 1e6 }')
 
+echo "libtorrent to libtorrent, same bytes, loopback ..." >&2
+mkdir -p "$work/lt-seed" "$work/lt-leech"
+ln "$work/big.src" "$work/lt-seed/data"
+cat > "$work/lt.py" <<'PY'
+import libtorrent as lt, os, sys, time
+work = sys.argv[1]
+fs = lt.file_storage(); lt.add_files(fs, f"{work}/lt-seed/data")
+t = lt.create_torrent(fs, 1 << 20)
+lt.set_piece_hashes(t, f"{work}/lt-seed")
+info = lt.torrent_info(lt.bencode(t.generate()))
+def session():  # loopback only, no discovery of any kind, no encryption, TCP only (as our nodes)
+    return lt.session({"listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
+                       "enable_upnp": False, "enable_natpmp": False, "enable_outgoing_utp": False,
+                       "enable_incoming_utp": False, "out_enc_policy": 2, "in_enc_policy": 2})
+seed, leech = session(), session()
+s = seed.add_torrent({"ti": info, "save_path": f"{work}/lt-seed"})
+deadline = time.time() + 120
+while not s.status().is_seeding:
+    if time.time() > deadline: sys.exit("the seed did not check its data in 120 s")
+    time.sleep(0.05)
+os.system("sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null")
+l = leech.add_torrent({"ti": lt.torrent_info(info), "save_path": f"{work}/lt-leech"})
+t0 = time.time()
+l.connect_peer(("127.0.0.1", seed.listen_port()))
+while not l.status().is_seeding:
+    if time.time() > t0 + 300: sys.exit("libtorrent did not finish in 300 s")
+    time.sleep(0.01)
+print(f"{info.total_size() / (time.time() - t0) / 1e6:.0f}")
+PY
+libtorrent=$($py "$work/lt.py" "$work")
+cmp -s "$work/big.src" "$work/lt-leech/data" || { echo "swarm.sh: libtorrent copied other bytes" >&2; exit 1; }
+rm -rf "$work/lt-seed" "$work/lt-leech"
+
 echo "reading it on B ..." >&2
 expected=$(sha256sum < "$work/big.src" | cut -d' ' -f1)
 drop_caches
@@ -132,6 +174,12 @@ remote=$(awk -v b="$bytes" -v s="$read_s" 'BEGIN { printf "%.0f", b / s / 1e6 }'
 # the same bytes again, now local on B: they must be what A wrote
 got=$(sha256sum < "$work/mnt-b/big" | cut -d' ' -f1)
 [[ "$got" == "$expected" ]] || { echo "swarm.sh: B read other bytes than A wrote" >&2; exit 1; }
+
+echo "reading a second ${size_mib} MiB file on B ..." >&2
+drop_caches
+t0=$(now)
+dd if="$work/mnt-b/big2" of=/dev/null bs=1M status=none
+remote2=$(awk -v b="$bytes" -v s="$(seconds_since "$t0")" 'BEGIN { printf "%.0f", b / s / 1e6 }')
 
 echo "first byte at random offsets ..." >&2
 head -c $((256 * 1048576)) /dev/urandom > "$work/mnt-a/probe"
@@ -176,6 +224,9 @@ DelugeFS data plane, 2 nodes on loopback, $(nproc) cores, $(date +%F), ${size_mi
 | plain TCP copy, same bytes, loopback (socat, cold) | ${tcp} MB/s | | |
 | remote read / TCP copy | $(ratio "$remote" "$tcp") | >= 0.5 | $(verdict "$(ratio "$remote" "$tcp")" 0.5 ge) |
 | (zero-copy sendfile copy, cold; remote read / it) | ${sendfile} MB/s; $(ratio "$remote" "$sendfile") | | |
+| libtorrent to libtorrent, same bytes, loopback (cold); its ratio to the TCP copy | ${libtorrent} MB/s; $(ratio "$libtorrent" "$tcp") | | |
+| remote read / libtorrent | $(ratio "$remote" "$libtorrent") | | |
+| second ${size_mib} MiB remote read on B, cold page cache, JIT warm; / TCP copy | ${remote2} MB/s; $(ratio "$remote2" "$tcp") | | |
 | first byte at a random offset, p50 | ${f50} ms | <= 50 ms | $(verdict "$f50" 50 le) |
 | first byte at a random offset, p99 | ${f99} ms (max ${fmax}) | <= 300 ms | $(verdict "$f99" 300 le) |
 | $small x 1 MiB remote files, read in turn | ${smallrate} MB/s | | |
