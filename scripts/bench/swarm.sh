@@ -9,9 +9,11 @@
 #   - first byte at a random offset: 4 KiB preads of a 256 MiB file on B that B has not fetched, p50 / p99
 #   - 200 x 1 MiB files written on A, read on B one after the other
 # Prints the figures against the targets and a markdown table for docs/benchmarks.md. Run as root from a
-# built tree (scripts/setup.sh --bench installs socat). Traffic stays on loopback.
+# built tree (scripts/setup.sh --bench installs socat). Traffic stays on loopback, or with --link-mbit
+# on a link of that rate between two network namespaces the script makes (a veth pair shaped by tc,
+# as a LAN would be; the TCP copy crosses the same link, the sendfile and libtorrent baselines are left out).
 #
-#   scripts/bench/swarm.sh [--size-mib 1024] [--small 200] [--probes 100] [--dir DIR]
+#   scripts/bench/swarm.sh [--size-mib 1024] [--small 200] [--probes 100] [--link-mbit N] [--dir DIR]
 set -euo pipefail
 
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
@@ -19,26 +21,29 @@ delugefs="$here/scripts/delugefs"
 size_mib=1024
 small=200
 probes=100
+link_mbit=""
 dir="${TMPDIR:-/tmp}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --size-mib) size_mib="$2"; shift 2 ;;
     --small) small="$2"; shift 2 ;;
     --probes) probes="$2"; shift 2 ;;
+    --link-mbit) link_mbit="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "swarm.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
 command -v socat > /dev/null || { echo "swarm.sh: socat is needed for the TCP baseline: apt-get install socat" >&2; exit 2; }
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null \
   || { echo "swarm.sh: python3-libtorrent is needed for the BitTorrent baseline: apt-get install python3-libtorrent" >&2; exit 2; }
-for n in "$size_mib" "$small" "$probes"; do
+for n in "$size_mib" "$small" "$probes" ${link_mbit:+"$link_mbit"}; do
   [[ "$n" =~ ^[0-9]+$ && "$n" -ge 1 ]] || { echo "swarm.sh: sizes and counts must be positive integers" >&2; exit 2; }
 done
 
 work="$(mktemp -d "$dir/delugefs-swarm-bench.XXXXXX")"
 pids=()
+namespaces=()
 cleanup() {
   local status=$?
   if [[ $status -ne 0 && -f "$work/b.out.err" ]]; then
@@ -51,6 +56,7 @@ cleanup() {
     grep -qs " $m " /proc/mounts && fusermount -u -z "$m" 2>/dev/null || true
   done
   [[ -n "${KEEP_LOGS:-}" ]] && cp "$work/b.out.err" /tmp/bench-b.log
+  for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -77,14 +83,35 @@ seconds_since() { $py -c "import sys,time; print(time.time() - float(sys.argv[1]
 
 export DELUGEFS_MDNS=off
 pa=$(free_port); pb=$(free_port)
+host_a=127.0.0.1; host_b=127.0.0.1
+in_a=(); in_b=()  # the command prefix that runs a program in A's or B's network
+link="loopback"
+if [[ -n "$link_mbit" ]]; then
+  # Two namespaces joined by a veth pair, each end shaped to the rate: A's node, its files' source and the
+  # TCP copy's sender live in one, B's node and the receiver in the other. nsenter --net changes only the
+  # network, so B's FUSE mount stays visible here (ip netns exec would hide it in a mount namespace).
+  command -v tc > /dev/null || { echo "swarm.sh: tc (iproute2) is needed for --link-mbit" >&2; exit 2; }
+  tag="dfsb$$"
+  subnet="10.$((200 + RANDOM % 50)).$((RANDOM % 250))"
+  host_a="$subnet.1"; host_b="$subnet.2"
+  for side in a b; do ip netns add "$tag$side"; namespaces+=("$tag$side"); ip -n "$tag$side" link set lo up; done
+  ip link add "${tag}va" netns "${tag}a" type veth peer name "${tag}vb" netns "${tag}b"
+  for side in a b; do
+    ip -n "$tag$side" addr add "$subnet.$([[ $side == a ]] && echo 1 || echo 2)/24" dev "${tag}v$side"
+    ip -n "$tag$side" link set "${tag}v$side" up
+    tc -n "$tag$side" qdisc add dev "${tag}v$side" root tbf rate "${link_mbit}mbit" burst 1mb latency 50ms
+  done
+  in_a=(nsenter "--net=/run/netns/${tag}a"); in_b=(nsenter "--net=/run/netns/${tag}b")
+  link="a ${link_mbit} Mbit/s veth link between two network namespaces"
+fi
 # one copy is the target: with two, replication would copy every file to B before B reads it
-"$delugefs" create vol --root "$work/root-a" "$work/mnt-a" --listen "127.0.0.1:$pa" --peer "127.0.0.1:$pb" \
+"${in_a[@]}" "$delugefs" create vol --root "$work/root-a" "$work/mnt-a" --listen "$host_a:$pa" --peer "$host_b:$pb" \
   --replication 1 > "$work/a.out" 2> "$work/a.out.err" &
 pids+=($!)
 wait_for "$work/a.out" "^dfs1-" 60
 token=$(grep "^dfs1-" "$work/a.out" | head -1)
-"$delugefs" mount vol --root "$work/root-b" "$work/mnt-b" --join "$token" --listen "127.0.0.1:$pb" \
-  --peer "127.0.0.1:$pa" > "$work/b.out" 2> "$work/b.out.err" &
+"${in_b[@]}" "$delugefs" mount vol --root "$work/root-b" "$work/mnt-b" --join "$token" --listen "$host_b:$pb" \
+  --peer "$host_a:$pa" > "$work/b.out" 2> "$work/b.out.err" &
 pids+=($!)
 wait_for "$work/b.out" "mounted at" 60
 sleep 2  # both ends see each other (probe interval)
@@ -121,19 +148,17 @@ while True:
     n += k
 print(f"{n / (time.perf_counter() - t0) / 1e6:.0f}")
 PY
-sendfile=$($py "$work/tcp.py" "$work/big.src")
+sendfile="-"
+[[ -n "$link_mbit" ]] || sendfile=$($py "$work/tcp.py" "$work/big.src")
 drop_caches
 sp=$(free_port)
-socat -u "TCP-LISTEN:$sp,bind=127.0.0.1,reuseaddr" OPEN:/dev/null &
+"${in_b[@]}" socat -u "TCP-LISTEN:$sp,bind=$host_b,reuseaddr" OPEN:/dev/null &
 pids+=($!)
 sleep 0.3
 t0=$(now)
-socat -u "FILE:$work/big.src" "TCP:127.0.0.1:$sp"
+"${in_a[@]}" socat -u "FILE:$work/big.src" "TCP:$host_b:$sp"
 tcp=$(awk -v b="$bytes" -v s="$(seconds_since "$t0")" 'BEGIN { printf "%.0f", b / s / 1e6 }')
 
-echo "libtorrent to libtorrent, same bytes, loopback ..." >&2
-mkdir -p "$work/lt-seed" "$work/lt-leech"
-ln "$work/big.src" "$work/lt-seed/data"
 cat > "$work/lt.py" <<'PY'
 import libtorrent as lt, os, sys, time
 work = sys.argv[1]
@@ -160,9 +185,15 @@ while not l.status().is_seeding:
     time.sleep(0.01)
 print(f"{info.total_size() / (time.time() - t0) / 1e6:.0f}")
 PY
-libtorrent=$($py "$work/lt.py" "$work")
-cmp -s "$work/big.src" "$work/lt-leech/data" || { echo "swarm.sh: libtorrent copied other bytes" >&2; exit 1; }
-rm -rf "$work/lt-seed" "$work/lt-leech"
+libtorrent="-"
+if [[ -z "$link_mbit" ]]; then
+  echo "libtorrent to libtorrent, same bytes, loopback ..." >&2
+  mkdir -p "$work/lt-seed" "$work/lt-leech"
+  ln "$work/big.src" "$work/lt-seed/data"
+  libtorrent=$($py "$work/lt.py" "$work")
+  cmp -s "$work/big.src" "$work/lt-leech/data" || { echo "swarm.sh: libtorrent copied other bytes" >&2; exit 1; }
+  rm -rf "$work/lt-seed" "$work/lt-leech"
+fi
 
 echo "reading it on B ..." >&2
 expected=$(sha256sum < "$work/big.src" | cut -d' ' -f1)
@@ -210,23 +241,33 @@ t0=$(now)
 cat "$work"/mnt-b/small/f* > /dev/null
 small_s=$(seconds_since "$t0")
 smallrate=$(awk -v b="$((small * 1048576))" -v s="$small_s" 'BEGIN { printf "%.0f", b / s / 1e6 }')
-failures=$("$delugefs" status --root "$work/root-b" --json | $py -c 'import json,sys; print(json.load(sys.stdin)["swarm"]["hashFailures"])')
+failures=$("${in_b[@]}" "$delugefs" status --root "$work/root-b" --json | $py -c 'import json,sys; print(json.load(sys.stdin)["swarm"]["hashFailures"])')
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+ratio() { # a b -> a/b, or - when either is missing
+  if [[ "$1" == - || "$2" == - ]]; then echo -; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; fi
+}
 verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = (dir == "ge") ? v >= t : v <= t; print ok ? "ok" : "MISSED" }'; }
+if [[ -n "$link_mbit" ]]; then
+  # the link caps the read far below it: the 200 MB/s figure is a loopback target
+  read_target="| (loopback: >= 200 MB/s) | |"
+  baselines=""
+else
+  read_target="| >= 200 MB/s | $(verdict "$remote" 200 ge) |"
+  baselines="| (zero-copy sendfile copy, cold; remote read / it) | ${sendfile} MB/s; $(ratio "$remote" "$sendfile") | | |
+| libtorrent to libtorrent, same bytes, loopback (cold); its ratio to the TCP copy | ${libtorrent} MB/s; $(ratio "$libtorrent" "$tcp") | | |
+| remote read / libtorrent | $(ratio "$remote" "$libtorrent") | | |
+"
+fi
 cat <<EOT
 
-DelugeFS data plane, 2 nodes on loopback, $(nproc) cores, $(date +%F), ${size_mib} MiB, $small small files
+DelugeFS data plane, 2 nodes on $link, $(nproc) cores, $(date +%F), ${size_mib} MiB, $small small files
 
 | measure | value | target | |
 | --- | --- | --- | --- |
-| ${size_mib} MiB remote read on B, cold (dd bs=1M through the mount) | ${remote} MB/s | >= 200 MB/s | $(verdict "$remote" 200 ge) |
-| plain TCP copy, same bytes, loopback (socat, cold) | ${tcp} MB/s | | |
+| ${size_mib} MiB remote read on B, cold (dd bs=1M through the mount) | ${remote} MB/s ${read_target}
+| plain TCP copy, same bytes, same link (socat, cold) | ${tcp} MB/s | | |
 | remote read / TCP copy | $(ratio "$remote" "$tcp") | >= 0.5 | $(verdict "$(ratio "$remote" "$tcp")" 0.5 ge) |
-| (zero-copy sendfile copy, cold; remote read / it) | ${sendfile} MB/s; $(ratio "$remote" "$sendfile") | | |
-| libtorrent to libtorrent, same bytes, loopback (cold); its ratio to the TCP copy | ${libtorrent} MB/s; $(ratio "$libtorrent" "$tcp") | | |
-| remote read / libtorrent | $(ratio "$remote" "$libtorrent") | | |
-| second ${size_mib} MiB remote read on B, cold page cache, JIT warm; / TCP copy | ${remote2} MB/s; $(ratio "$remote2" "$tcp") | | |
+${baselines}| second ${size_mib} MiB remote read on B, cold page cache, JIT warm; / TCP copy | ${remote2} MB/s; $(ratio "$remote2" "$tcp") | | |
 | first byte at a random offset, p50 | ${f50} ms | <= 50 ms | $(verdict "$f50" 50 le) |
 | first byte at a random offset, p99 | ${f99} ms (max ${fmax}) | <= 300 ms | $(verdict "$f99" 300 le) |
 | $small x 1 MiB remote files, read in turn | ${smallrate} MB/s | | |
