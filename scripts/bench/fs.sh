@@ -54,7 +54,6 @@ floor_back="$work/floor-back"
 floor_mnt="$work/floor-mnt"
 mkdir -p "$native" "$floor_back" "$floor_mnt"
 node_pid=""
-floor_pid=""
 
 # the options FuseMount gives the node's mount, so the floor pays for the same kernel behaviour
 fuse_opts="big_writes,atomic_o_trunc,default_permissions,auto_cache"

@@ -35,7 +35,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 command -v socat > /dev/null || { echo "swarm.sh: socat is needed for the TCP baseline: apt-get install socat" >&2; exit 2; }
-/usr/bin/python3 -c 'import libtorrent' 2>/dev/null \
+[[ -n "$link_mbit" ]] || /usr/bin/python3 -c 'import libtorrent' 2>/dev/null \
   || { echo "swarm.sh: python3-libtorrent is needed for the BitTorrent baseline: apt-get install python3-libtorrent" >&2; exit 2; }
 for n in "$size_mib" "$small" "$probes" ${link_mbit:+"$link_mbit"}; do
   [[ "$n" =~ ^[0-9]+$ && "$n" -ge 1 ]] || { echo "swarm.sh: sizes and counts must be positive integers" >&2; exit 2; }
@@ -120,13 +120,11 @@ bytes=$((size_mib * 1048576))
 echo "writing ${size_mib} MiB on A ..." >&2
 head -c "$bytes" /dev/urandom > "$work/big.src"
 cp "$work/big.src" "$work/mnt-a/big"
-head -c "$bytes" /dev/urandom > "$work/big2.src"
-cp "$work/big2.src" "$work/mnt-a/big2"
-rm "$work/big2.src"
+head -c "$bytes" /dev/urandom > "$work/mnt-a/big2"
 wait_size "$work/mnt-b/big" "$bytes" 60
 wait_size "$work/mnt-b/big2" "$bytes" 60
 
-echo "plain TCP copy of the same bytes over loopback ..." >&2
+echo "plain TCP copy of the same bytes over $link ..." >&2
 drop_caches
 cat > "$work/tcp.py" <<'PY'
 import os, socket, sys, threading, time
@@ -243,9 +241,7 @@ small_s=$(seconds_since "$t0")
 smallrate=$(awk -v b="$((small * 1048576))" -v s="$small_s" 'BEGIN { printf "%.0f", b / s / 1e6 }')
 failures=$("${in_b[@]}" "$delugefs" status --root "$work/root-b" --json | $py -c 'import json,sys; print(json.load(sys.stdin)["swarm"]["hashFailures"])')
 
-ratio() { # a b -> a/b, or - when either is missing
-  if [[ "$1" == - || "$2" == - ]]; then echo -; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; fi
-}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = (dir == "ge") ? v >= t : v <= t; print ok ? "ok" : "MISSED" }'; }
 if [[ -n "$link_mbit" ]]; then
   # the link caps the read far below it: the 200 MB/s figure is a loopback target
