@@ -9,6 +9,7 @@ import org.apache.sshd.client.SshClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The node's client side of the channel: one MINA client (its I/O threads) for all peers, handing out one
@@ -53,6 +54,15 @@ public final class ChannelClient implements AutoCloseable {
     public PeerSession anyMember(AuthorizedKeys members, List<HostPort> addresses) {
         return new MinaPeerSession(client, ClientCredentials.member(keys.keyPair()), "any member key",
                 new MemberFingerprints(members), addresses, connectTimeout);
+    }
+
+    /**
+     * As {@link #anyMember(AuthorizedKeys, List)}, for a session that reaches the peer's other ports through
+     * {@code ports} (a reverse link's forwards): see {@link PeerSession#reach}.
+     */
+    public PeerSession anyMember(AuthorizedKeys members, List<HostPort> addresses, IntUnaryOperator ports) {
+        return new MinaPeerSession(client, ClientCredentials.member(keys.keyPair()), "any member key",
+                new MemberFingerprints(members), addresses, connectTimeout, ports);
     }
 
     public PeerSession member(String hostKeyFingerprint, HostPort address) {

@@ -6,7 +6,10 @@ import org.apache.sshd.server.SshServer;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -19,9 +22,12 @@ public final class ChannelServer implements AutoCloseable {
     private final SshServer sshd;
     private final CommandDispatcher dispatcher;
     private final HostPort address;
+    private final List<Consumer<PeerIdentity>> closeListeners;
 
-    private ChannelServer(SshServer sshd, CommandDispatcher dispatcher, HostPort address) {
+    private ChannelServer(SshServer sshd, CommandDispatcher dispatcher, HostPort address,
+                          List<Consumer<PeerIdentity>> closeListeners) {
         this.sshd = sshd;
+        this.closeListeners = closeListeners;
         this.dispatcher = dispatcher;
         this.address = address;
     }
@@ -34,6 +40,14 @@ public final class ChannelServer implements AutoCloseable {
     public ChannelServer register(String name, CommandHandler handler) {
         dispatcher.register(name, Objects.requireNonNull(handler, "handler"));
         return this;
+    }
+
+    /**
+     * Told of every member session that ended, with the identity its commands saw ({@link CommandRequest#peer()}
+     * names one connection: its remote address is unique while it lasts). Called on MINA's threads: be quick.
+     */
+    public void onSessionClosed(Consumer<PeerIdentity> listener) {
+        closeListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     /** The bound address; the port is the real one when 0 was asked for. */
@@ -105,8 +119,9 @@ public final class ChannelServer implements AutoCloseable {
 
         public ChannelServer start() throws IOException {
             CommandDispatcher dispatcher = new CommandDispatcher(commandThreads, commandQueue);
+            List<Consumer<PeerIdentity>> closeListeners = new CopyOnWriteArrayList<>();
             SshServer sshd = SshServerSetup.create(hostKeys, authorizedKeys, joinSecretHash, dispatcher,
-                    idleTimeout);
+                    idleTimeout, peer -> closeListeners.forEach(l -> l.accept(peer)));
             sshd.setHost(listen.host());
             sshd.setPort(listen.port());
             try {
@@ -115,7 +130,7 @@ public final class ChannelServer implements AutoCloseable {
                 dispatcher.close();
                 throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
             }
-            return new ChannelServer(sshd, dispatcher, new HostPort(listen.host(), sshd.getPort()));
+            return new ChannelServer(sshd, dispatcher, new HostPort(listen.host(), sshd.getPort()), closeListeners);
         }
     }
 }

@@ -103,6 +103,11 @@ public final class MdnsDiscovery implements Membership {
     }
 
     @Override
+    public String name() {
+        return "mdns";
+    }
+
+    @Override
     public Collection<PeerInfo> peers() {
         return peers.peers();
     }

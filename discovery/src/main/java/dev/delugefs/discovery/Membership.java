@@ -8,6 +8,11 @@ public interface Membership extends AutoCloseable {
 
     Collection<PeerInfo> peers();
 
+    /** How peers are learned here, in a word ({@code peer}, {@code record}, {@code mdns}, {@code inbound}). */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+
     default Optional<PeerInfo> peer(String nodeId) {
         return peers().stream().filter(p -> p.nodeId().equals(nodeId)).findFirst();
     }

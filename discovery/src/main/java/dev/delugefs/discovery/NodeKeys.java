@@ -123,6 +123,25 @@ public final class NodeKeys {
     }
 
     /** {@code SHA256:<base64>} exactly as {@code ssh-keygen -l} prints it. */
+    /**
+     * The fingerprint of a key in OpenSSH's one-line form ({@code ssh-ed25519 AAAA... comment}).
+     *
+     * @throws IllegalArgumentException if the line holds no readable key
+     */
+    public static String fingerprintOfOpenSsh(String line) {
+        try {
+            org.apache.sshd.common.config.keys.AuthorizedKeyEntry entry =
+                    org.apache.sshd.common.config.keys.AuthorizedKeyEntry.parseAuthorizedKeyEntry(line.strip());
+            if (entry == null) {
+                throw new IllegalArgumentException("no key in '" + line.strip() + "'");
+            }
+            return fingerprintOf(entry.resolvePublicKey(null,
+                    org.apache.sshd.common.config.keys.PublicKeyEntryResolver.FAILING));
+        } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
+            throw new IllegalArgumentException("unreadable key: " + e.getMessage(), e);
+        }
+    }
+
     public static String fingerprintOf(PublicKey key) {
         return KeyUtils.getFingerPrint(key);
     }

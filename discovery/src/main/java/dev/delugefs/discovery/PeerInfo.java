@@ -38,6 +38,10 @@ public record PeerInfo(String nodeId, String volumeId, List<HostPort> addresses,
         return new PeerInfo(nodeId, volumeId, newAddresses, btPort, hostId, head, freeBytes, lastSeen);
     }
 
+    public PeerInfo withBtPort(int newBtPort) {
+        return new PeerInfo(nodeId, volumeId, addresses, newBtPort, hostId, head, freeBytes, lastSeen);
+    }
+
     public PeerInfo seenAt(Instant when) {
         return new PeerInfo(nodeId, volumeId, addresses, btPort, hostId, head, freeBytes, when);
     }

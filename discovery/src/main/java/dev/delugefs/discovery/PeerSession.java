@@ -4,6 +4,7 @@ import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.session.ClientSession;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
@@ -25,6 +26,28 @@ public interface PeerSession extends AutoCloseable {
      * {@code git-upload-pack} this way): set its streams, open it, close it when done.
      */
     ChannelExec createExecChannel(String command) throws IOException;
+
+    /**
+     * Counts the connections made so far: it changes whenever the session was replaced, so state set up on
+     * the old connection (a reverse link) must be set up again.
+     */
+    long connection();
+
+    /**
+     * Where this node reaches {@code port} of the peer's host: the session's remote address with that port,
+     * or, for a session that runs through the peer's reverse link, the local end of its forward.
+     *
+     * @throws IOException if the peer cannot be reached, or that port is not forwarded
+     */
+    InetSocketAddress reach(int port) throws IOException;
+
+    /**
+     * Asks the peer to listen on its loopback and pass every connection made there back to {@code local}
+     * through this session (SSH remote forwarding). Lives as long as the connection does.
+     *
+     * @return the port the peer listens on
+     */
+    int forwardBack(HostPort local) throws IOException;
 
     /** The connected and authenticated session, connecting first if needed. */
     ClientSession session() throws IOException;

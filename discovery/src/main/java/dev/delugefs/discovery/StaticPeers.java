@@ -11,16 +11,26 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Peers named by address ({@code --peer HOST:PORT}), for networks mDNS does not reach. Each address is asked
- * {@code hello} until it answers (backing off while it does not), then again every probe interval: the answer
- * says which node lives there, and a missing answer takes it down. Two addresses of one node make one peer.
+ * Peers named by address ({@code --peer HOST:PORT}, or the addresses in the members' records), for networks
+ * mDNS does not reach. Each address is asked {@code hello} until it answers (backing off while it does not),
+ * then again every probe interval: the answer says which node lives there, and a missing answer takes it down.
+ * Two addresses of one node make one peer. The set of addresses may change while it runs ({@link #replace}).
+ *
+ * <p>An answer whose node id is not that of the host key that answered is refused: a member cannot pose as
+ * another.
  */
 public final class StaticPeers implements Membership {
     private static final Logger LOG = LoggerFactory.getLogger(StaticPeers.class);
@@ -30,9 +40,14 @@ public final class StaticPeers implements Membership {
     private final Duration probeInterval;
     private final Duration timeout;
     private final ScheduledExecutorService scheduler;
-    private final ExecutorService delivery = DaemonThreads.single("delugefs-static-events");
-    private final PeerSet peers = new PeerSet(delivery);
-    private final List<Target> targets = new ArrayList<>();
+    private final ExecutorService delivery;
+    private final PeerSet peers;
+    private final Map<HostPort, Target> targets = new ConcurrentHashMap<>();
+    private final String name;
+    private final PeerDialer dialer;
+    private final Function<String, Optional<String>> nodeOfKey;
+    private final Duration minBackoff;
+    private final Duration maxBackoff;
     private volatile boolean closed;
 
     private StaticPeers(Builder b) {
@@ -40,10 +55,52 @@ public final class StaticPeers implements Membership {
         this.selfNodeId = b.selfNodeId;
         this.probeInterval = b.probeInterval;
         this.timeout = b.timeout;
-        this.scheduler = DaemonThreads.scheduled(Math.min(4, Math.max(1, b.addresses.size())),
-                "delugefs-static-peers");
+        this.name = b.name;
+        this.dialer = b.dialer;
+        this.nodeOfKey = b.nodeOfKey;
+        this.minBackoff = b.minBackoff;
+        this.maxBackoff = b.maxBackoff;
+        this.delivery = DaemonThreads.single("delugefs-" + name + "-events");
+        this.peers = new PeerSet(delivery);
+        int threads = b.threads > 0 ? b.threads : Math.min(4, Math.max(1, b.addresses.size()));
+        this.scheduler = DaemonThreads.scheduled(threads, "delugefs-" + name + "-peers");
         for (HostPort address : b.addresses) {
-            targets.add(new Target(address, b.dialer, new Backoff(b.minBackoff, b.maxBackoff)));
+            targets.putIfAbsent(address, new Target(address, dialer, new Backoff(minBackoff, maxBackoff)));
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The addresses asked now. */
+    public Set<HostPort> addresses() {
+        return Set.copyOf(targets.keySet());
+    }
+
+    /**
+     * Asks exactly {@code addresses} from now on: new ones at once, and the peers found only at dropped ones
+     * go down.
+     */
+    public synchronized void replace(Collection<HostPort> addresses) {
+        if (closed) {
+            return;
+        }
+        Set<HostPort> wanted = Set.copyOf(addresses);
+        for (Iterator<Map.Entry<HostPort, Target>> it = targets.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<HostPort, Target> e = it.next();
+            if (!wanted.contains(e.getKey())) {
+                it.remove();
+                e.getValue().retire();
+            }
+        }
+        for (HostPort address : wanted) {
+            if (!targets.containsKey(address)) {
+                Target t = new Target(address, dialer, new Backoff(minBackoff, maxBackoff));
+                targets.put(address, t);
+                t.schedule(Duration.ofMillis(ThreadLocalRandom.current().nextLong(50, 500)));
+            }
         }
     }
 
@@ -71,11 +128,11 @@ public final class StaticPeers implements Membership {
         closed = true;
         scheduler.shutdownNow();
         delivery.shutdown();
-        targets.forEach(Target::close);
+        targets.values().forEach(Target::close);
     }
 
     private void start() {
-        targets.forEach(t -> scheduler.execute(t::poll));
+        targets.values().forEach(t -> scheduler.execute(t::poll));
     }
 
     /** One configured address and what we last learnt there. Runs on one scheduler thread at a time. */
@@ -84,8 +141,9 @@ public final class StaticPeers implements Membership {
         private final PeerDialer dialer;
         private final Backoff backoff;
         private PeerSession session;
-        private String nodeId;
+        private volatile String nodeId;
         private String lastProblem;
+        private volatile boolean retired;
 
         Target(HostPort address, PeerDialer dialer, Backoff backoff) {
             this.address = address;
@@ -94,7 +152,7 @@ public final class StaticPeers implements Membership {
         }
 
         void poll() {
-            if (closed) {
+            if (closed || retired) {
                 return;
             }
             try {
@@ -121,11 +179,24 @@ public final class StaticPeers implements Membership {
                 unreachable(new IOException("it serves volume " + answer.volumeId()));
                 return false;
             }
+            if (nodeOfKey != null) {
+                Optional<String> owner = nodeOfKey.apply(session.hostKeyFingerprint());
+                if (owner.isEmpty() || !owner.get().equals(answer.nodeId())) {
+                    LOG.warn("{} answered as node {} with the host key of node {}; refused", this,
+                            answer.shortId(), owner.orElse("(none)"));
+                    unreachable(new IOException("it claims to be node " + answer.nodeId()
+                            + " with another member's key"));
+                    return false;
+                }
+            }
             if (nodeId != null && !nodeId.equals(answer.nodeId())) {
                 peers.withdraw(this, nodeId);
             }
             if (nodeId == null || lastProblem != null) {
                 LOG.info("static peer {} is node {}", address, answer.shortId());
+            }
+            if (retired) {
+                return false;
             }
             nodeId = answer.nodeId();
             lastProblem = null;
@@ -148,7 +219,7 @@ public final class StaticPeers implements Membership {
         }
 
         private void schedule(Duration delay) {
-            if (!closed) {
+            if (!closed && !retired) {
                 try {
                     scheduler.schedule(this::poll, delay.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -164,9 +235,19 @@ public final class StaticPeers implements Membership {
             }
         }
 
+        /** No longer asked: what it found goes down. */
+        void retire() {
+            retired = true;
+            close();
+            String found = nodeId;
+            if (found != null) {
+                peers.withdraw(this, found);
+            }
+        }
+
         @Override
         public String toString() {
-            return "--peer " + address;
+            return name.equals("peer") ? "--peer " + address : name + " address " + address;
         }
     }
 
@@ -179,6 +260,9 @@ public final class StaticPeers implements Membership {
         private Duration timeout = Duration.ofSeconds(5);
         private Duration minBackoff = Duration.ofSeconds(1);
         private Duration maxBackoff = Duration.ofSeconds(30);
+        private String name = "peer";
+        private int threads;
+        private Function<String, Optional<String>> nodeOfKey;
 
         private Builder(String volumeId, String selfNodeId, PeerDialer dialer) {
             this.volumeId = Objects.requireNonNull(volumeId, "volumeId");
@@ -211,6 +295,24 @@ public final class StaticPeers implements Membership {
         public Builder backoff(Duration min, Duration max) {
             this.minBackoff = positive(min);
             this.maxBackoff = positive(max);
+            return this;
+        }
+
+        /** How peers are learned here, for logs and {@code delugefs peers}; "peer" by default. */
+        public Builder name(String sourceName) {
+            this.name = Objects.requireNonNull(sourceName, "sourceName");
+            return this;
+        }
+
+        /** Threads asking addresses; by default one per address up to four, fixed at start. */
+        public Builder threads(int count) {
+            this.threads = Math.max(1, count);
+            return this;
+        }
+
+        /** The member node id of a host key fingerprint: answers from a key of another node are refused. */
+        public Builder identities(Function<String, Optional<String>> keyOwner) {
+            this.nodeOfKey = Objects.requireNonNull(keyOwner, "keyOwner");
             return this;
         }
 

@@ -151,4 +151,58 @@ class CompositeMembershipTest {
         membership.close();
         assertThat(mdns.closed && statics.closed).isTrue();
     }
+
+    @Test
+    void aNodeWeCannotDialIsReachedThroughItsLinkAndADirectRouteWinsWhenItWorks() {
+        FakeSource records = new FakeSource();
+        FakeSource inbound = new FakeSource();
+        List<List<HostPort>> probed = new java.util.ArrayList<>();
+        java.util.Set<HostPort> working = new java.util.HashSet<>();
+        PeerProbe probe = known -> {
+            probed.add(known.addresses());
+            if (!working.containsAll(known.addresses())) {
+                throw new ConnectException("connect timed out");
+            }
+            return peer(known.nodeId(), "h9");
+        };
+        CompositeMembership routes = new CompositeMembership(List.of(records, inbound), probe, Clock.systemUTC(),
+                Runnable::run, null, null);
+        routes.subscribe();
+        RecordingListener seen = new RecordingListener();
+        routes.addListener(seen);
+        PeerInfo direct = peer("n", "h1");
+        PeerInfo viaLink = peer("n", "h1").withAddresses(List.of(HostPort.parse("127.0.0.1:41000"))).withBtPort(41001);
+
+        inbound.up(viaLink);
+        records.up(direct);
+        assertThat(routes.peer("n").orElseThrow().addresses()).isEqualTo(direct.addresses());
+
+        working.add(HostPort.parse("127.0.0.1:41000"));
+        routes.probeAllNow();
+        PeerInfo inUse = routes.peer("n").orElseThrow();
+        assertThat(inUse.addresses()).containsExactly(HostPort.parse("127.0.0.1:41000"));
+        assertThat(inUse.btPort()).isEqualTo(41001);
+        assertThat(inUse.head()).isEqualTo("h9");
+        assertThat(routes.entries()).singleElement().satisfies(e -> {
+            assertThat(e.route()).isEqualTo("FakeSource");
+            assertThat(e.up()).isTrue();
+        });
+        assertThat(seen.take()).doesNotContain("down:n");
+
+        // the failed direct route is not tried again on every round
+        probed.clear();
+        routes.probeAllNow();
+        assertThat(probed).containsExactly(List.of(HostPort.parse("127.0.0.1:41000")));
+
+        // the link ends: the direct route is all that is left, and a failed probe takes the node down
+        inbound.down("n");
+        assertThat(routes.peer("n").orElseThrow().addresses()).isEqualTo(direct.addresses());
+        routes.probeAllNow();
+        assertThat(routes.peer("n")).isEmpty();
+
+        // the direct route works again once the node is reachable
+        working.addAll(direct.addresses());
+        routes.probeAllNow();
+        assertThat(routes.peer("n").orElseThrow().addresses()).isEqualTo(direct.addresses());
+    }
 }

@@ -198,4 +198,37 @@ class StaticPeersTest {
         assertThat(membership.peer("a")).isEmpty();
         await("the probe brings a back", () -> membership.peer("a").isPresent());
     }
+
+    @Test
+    void aMemberAnsweringWithAnotherMembersIdIsRefused() throws Exception {
+        AtomicReference<PeerInfo> selfA = new AtomicReference<>();
+        ChannelServer a = node(keysA, 0, selfA);
+        selfA.set(info("b", VOLUME, "h1", a.port()));
+        java.util.Map<String, String> owners = java.util.Map.of(keysA.fingerprint(), "a", keysB.fingerprint(), "b");
+        StaticPeers peers = StaticPeers.builder(VOLUME, "c", address -> client.anyMember(members, List.of(address)))
+                .peers(List.of(a.address()))
+                .identities(fp -> java.util.Optional.ofNullable(owners.get(fp)))
+                .probeInterval(PROBE)
+                .backoff(Duration.ofMillis(100), Duration.ofMillis(400))
+                .start();
+        toClose.add(peers);
+        Thread.sleep(800);
+        assertThat(peers.peers()).isEmpty();
+
+        selfA.set(info("a", VOLUME, "h1", a.port()));
+        await("a is up under its own id", () -> peers.peer("a").isPresent());
+    }
+
+    @Test
+    void addressesCanBeReplacedWhileRunning() throws Exception {
+        AtomicReference<PeerInfo> selfA = new AtomicReference<>();
+        ChannelServer a = node(keysA, 0, selfA);
+        selfA.set(info("a", VOLUME, "h1", a.port()));
+        StaticPeers peers = staticPeers();
+
+        peers.replace(List.of(a.address()));
+        await("a is up", () -> peers.peer("a").isPresent());
+        peers.replace(List.of());
+        await("a is gone with its address", () -> peers.peer("a").isEmpty());
+    }
 }

@@ -2,8 +2,6 @@ package dev.delugefs.discovery.internal;
 
 import dev.delugefs.discovery.AuthorizedKeys;
 import dev.delugefs.discovery.NodeKeys;
-import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
-import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,12 +24,10 @@ public final class MemberFingerprints implements Predicate<String> {
     public boolean test(String fingerprint) {
         for (String line : members.openSshKeys()) {
             try {
-                AuthorizedKeyEntry entry = AuthorizedKeyEntry.parseAuthorizedKeyEntry(line);
-                if (entry != null && fingerprint.equals(NodeKeys.fingerprintOf(
-                        entry.resolvePublicKey(null, PublicKeyEntryResolver.FAILING)))) {
+                if (fingerprint.equals(NodeKeys.fingerprintOfOpenSsh(line))) {
                     return true;
                 }
-            } catch (Exception e) {
+            } catch (IllegalArgumentException e) {
                 LOG.warn("skipping an unreadable member key: {}", e.toString());
             }
         }

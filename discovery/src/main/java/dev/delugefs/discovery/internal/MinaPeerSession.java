@@ -13,7 +13,13 @@ import org.apache.sshd.common.AttributeRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+
 import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntUnaryOperator;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -34,7 +40,9 @@ public final class MinaPeerSession implements PeerSession {
     private volatile String verifiedFingerprint;
     private final List<HostPort> addresses;
     private final Duration connectTimeout;
+    private final IntUnaryOperator ports;
     private final Object connectLock = new Object();
+    private final AtomicLong connections = new AtomicLong();
     private volatile ClientSession current;
     private volatile boolean closed;
 
@@ -48,7 +56,19 @@ public final class MinaPeerSession implements PeerSession {
      */
     public MinaPeerSession(SshClient client, ClientCredentials credentials, String expectedHostKeys,
                            Predicate<String> trustedHostKey, List<HostPort> addresses, Duration connectTimeout) {
+        this(client, credentials, expectedHostKeys, trustedHostKey, addresses, connectTimeout,
+                IntUnaryOperator.identity());
+    }
+
+    /**
+     * @param ports where the peer's other ports are reached at the session's remote host: the identity for a
+     *              direct session, the forwarded ports for one that runs through the peer's reverse link
+     */
+    public MinaPeerSession(SshClient client, ClientCredentials credentials, String expectedHostKeys,
+                           Predicate<String> trustedHostKey, List<HostPort> addresses, Duration connectTimeout,
+                           IntUnaryOperator ports) {
         this.client = client;
+        this.ports = Objects.requireNonNull(ports, "ports");
         this.credentials = credentials;
         this.hostKeyFingerprint = Objects.requireNonNull(expectedHostKeys, "expectedHostKeys");
         this.trustedHostKey = Objects.requireNonNull(trustedHostKey, "trustedHostKey");
@@ -146,6 +166,7 @@ public final class MinaPeerSession implements PeerSession {
                 session.close(true);
             }
             current = connectToAny();
+            connections.incrementAndGet();
             return current;
         }
     }
@@ -201,6 +222,31 @@ public final class MinaPeerSession implements PeerSession {
             }
             throw new IOException("SSH handshake with " + address + " failed: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public long connection() {
+        return connections.get();
+    }
+
+    @Override
+    public InetSocketAddress reach(int port) throws IOException {
+        SocketAddress remote = session().getIoSession().getRemoteAddress();
+        if (!(remote instanceof InetSocketAddress inet)) {
+            throw new IOException("session to " + this + " has no IP address: " + remote);
+        }
+        int mapped = ports.applyAsInt(port);
+        if (mapped <= 0) {
+            throw new IOException("port " + port + " of " + this + " is not reachable from here");
+        }
+        return new InetSocketAddress(inet.getAddress(), mapped);
+    }
+
+    @Override
+    public int forwardBack(HostPort local) throws IOException {
+        SshdSocketAddress bound = session().startRemotePortForwarding(
+                new SshdSocketAddress("127.0.0.1", 0), new SshdSocketAddress(local.host(), local.port()));
+        return bound.getPort();
     }
 
     @Override

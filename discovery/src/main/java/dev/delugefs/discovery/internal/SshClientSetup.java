@@ -6,7 +6,12 @@ import org.apache.sshd.client.auth.password.UserAuthPasswordFactory;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.forward.ForwardingFilter;
+import org.apache.sshd.server.forward.RejectAllForwardingFilter;
+import org.apache.sshd.server.forward.TcpForwardingFilter;
 
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +35,19 @@ public final class SshClientSetup {
         client.setAgentFactory(null);
         client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE, UserAuthPasswordFactory.INSTANCE));
         client.setKeyExchangeFactories(SshCrypto.keyExchanges(ClientBuilder.DH2KEX));
+        // a peer may pass back connections to the ports our reverse links forward, and open nothing else
+        client.setForwardingFilter(ForwardingFilter.asForwardingFilter(RejectAllForwardingFilter.INSTANCE,
+                RejectAllForwardingFilter.INSTANCE, new TcpForwardingFilter() {
+                    @Override
+                    public boolean canListen(SshdSocketAddress address, Session session) {
+                        return false;
+                    }
+
+                    @Override
+                    public boolean canConnect(Type type, SshdSocketAddress address, Session session) {
+                        return type == Type.Forwarded;
+                    }
+                }));
 
         CoreModuleProperties.TCP_NODELAY.set(client, true);
         CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, heartbeat);

@@ -13,7 +13,17 @@ import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.server.channel.ChannelSessionFactory;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 
+import dev.delugefs.discovery.PeerIdentity;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.server.forward.ForwardingFilter;
+import org.apache.sshd.server.forward.TcpForwardingFilter;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -29,7 +39,7 @@ public final class SshServerSetup {
 
     public static SshServer create(NodeKeys hostKeys, AuthorizedKeys authorizedKeys,
                                    Supplier<Optional<String>> joinSecretHash, CommandDispatcher commands,
-                                   Duration idleTimeout) {
+                                   Duration idleTimeout, Consumer<PeerIdentity> sessionClosed) {
         SshCrypto.ensureEd25519();
         SshServer sshd = SshServer.setUpDefaultServer();
         sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKeys.keyPair()));
@@ -42,9 +52,19 @@ public final class SshServerSetup {
         sshd.setGSSAuthenticator(null);
         sshd.setHostBasedAuthenticator(null);
 
-        // only "session" channels: no direct-tcpip, so no port forwarding even if a filter slipped
+        // only "session" channels: no direct-tcpip, so a client cannot reach anything through us
         sshd.setChannelFactories(List.of(ChannelSessionFactory.INSTANCE));
-        sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+        sshd.setForwardingFilter(ForwardingFilter.asForwardingFilter(
+                RejectAllForwardingFilter.INSTANCE, RejectAllForwardingFilter.INSTANCE, new ReverseLinkFilter()));
+        sshd.addSessionListener(new SessionListener() {
+            @Override
+            public void sessionClosed(Session session) {
+                PeerIdentity peer = session.getAttribute(ServerAttributes.PEER);
+                if (peer != null && !peer.isJoin()) {
+                    sessionClosed.accept(peer);
+                }
+            }
+        });
         sshd.setAgentFactory(null);
         sshd.setShellFactory(null);
         sshd.setSubsystemFactories(List.of());
@@ -57,5 +77,30 @@ public final class SshServerSetup {
         CoreModuleProperties.AUTH_TIMEOUT.set(sshd, Duration.ofSeconds(30));
         CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, 10);
         return sshd;
+    }
+
+    /**
+     * A member may have us listen on our loopback and pass connections there back to it (its reverse link,
+     * for a node we cannot dial); nothing else: no listening on other addresses, no connecting anywhere.
+     */
+    private static final class ReverseLinkFilter implements TcpForwardingFilter {
+        @Override
+        public boolean canListen(SshdSocketAddress address, Session session) {
+            PeerIdentity peer = session.getAttribute(ServerAttributes.PEER);
+            return peer != null && !peer.isJoin() && isLoopback(address.getHostName());
+        }
+
+        @Override
+        public boolean canConnect(Type type, SshdSocketAddress address, Session session) {
+            return false;
+        }
+
+        private static boolean isLoopback(String host) {
+            try {
+                return InetAddress.getByName(host).isLoopbackAddress();
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 @Command(name = "delugefs", mixinStandardHelpOptions = true, version = "delugefs 0.1.0",
         description = "A shared-nothing peer-to-peer filesystem: Git for names, BitTorrent for data.",
         subcommands = {CreateCommand.class, MountCommand.class, UnmountCommand.class, TokenCommand.class,
-                TorrentCommand.class, PinCommand.class, StatusCommand.class, ConfigCommand.class, ScrubCommand.class,
+                TorrentCommand.class, PinCommand.class, StatusCommand.class, PeersCommand.class, ConfigCommand.class, ScrubCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int FAILED = 1;

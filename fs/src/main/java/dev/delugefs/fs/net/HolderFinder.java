@@ -94,10 +94,8 @@ final class HolderFinder implements AutoCloseable {
             if (!answer.path("have").asBoolean()) {
                 return null;
             }
-            // the address the channel reached the peer at reaches its BitTorrent port too
-            SocketAddress remote = peer.session().session().getIoSession().getRemoteAddress();
-            return new Holder(peer, new InetSocketAddress(((InetSocketAddress) remote).getAddress(),
-                    answer.path("btPort").asInt()));
+            // where the channel reached the peer reaches its BitTorrent port too, directly or by its reverse link
+            return new Holder(peer, peer.session().reach(answer.path("btPort").asInt()));
         } catch (IOException | RuntimeException e) {
             log.debug("could not ask peer {} for {}: {}", peer.nodeId(), content.id(), e.toString());
             return null;

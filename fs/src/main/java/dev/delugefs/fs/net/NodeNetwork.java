@@ -5,6 +5,8 @@ import dev.delugefs.discovery.ChannelClient;
 import dev.delugefs.discovery.ChannelServer;
 import dev.delugefs.discovery.CompositeMembership;
 import dev.delugefs.discovery.Hello;
+import dev.delugefs.discovery.InboundPeers;
+import dev.delugefs.discovery.ReverseLinks;
 import dev.delugefs.discovery.HostPort;
 import dev.delugefs.discovery.MdnsDiscovery;
 import dev.delugefs.discovery.Membership;
@@ -36,14 +38,21 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A node's part in its volume's network: the authenticated channel (server and client), who the peers
- * are (mDNS and --peer), and the namespace sync over them. Members are the keys in {@code nodes/*.pub}
+ * are (--peer addresses and those remembered in the root, the members' records in the volume, mDNS, and the
+ * reverse links of members that reached us), and the namespace sync over them. Members are the keys in {@code nodes/*.pub}
  * of the volume; a new node gets in once with the join secret (DESIGN.md §6, §7).
  */
 public final class NodeNetwork implements Closeable {
@@ -81,24 +90,29 @@ public final class NodeNetwork implements Closeable {
 
     private final ChannelServer server;
     private final ChannelClient client;
-    private final Membership membership;
+    private final CompositeMembership membership;
     private final MdnsDiscovery mdns;
     private final VolumeSync sync;
-    private final AuthorizedKeys members;
-    private final Map<String, PeerSession> sessions = new ConcurrentHashMap<>();
+    private final PeerSessions sessions;
     private final PeerTable peerTable = new PeerTable();
+    private final ScheduledExecutorService upkeep = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "delugefs-member-upkeep");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Set<InetAddress> memberAddresses = Set.of();
     private volatile NodeSwarm swarm;
     private volatile Replicator replicator;
     private volatile ScrubService scrub;
 
-    private NodeNetwork(ChannelServer server, ChannelClient client, Membership membership, MdnsDiscovery mdns,
-                        VolumeSync sync, AuthorizedKeys members) {
+    private NodeNetwork(ChannelServer server, ChannelClient client, CompositeMembership membership,
+                        MdnsDiscovery mdns, VolumeSync sync, PeerSessions sessions) {
         this.server = server;
         this.client = client;
         this.membership = membership;
         this.mdns = mdns;
         this.sync = sync;
-        this.members = members;
+        this.sessions = sessions;
     }
 
     public static NodeNetwork start(Path root, NodeIdentity identity, NamespaceStore store, BlockStore blocks,
@@ -109,11 +123,32 @@ public final class NodeNetwork implements Closeable {
         HostPort listen = settings.listen() != null ? settings.listen()
                 : saved != null ? saved.listenAddress() : ChannelSettings.fresh().listenAddress();
         AuthorizedKeys members = () -> memberKeys(store);
-        ChannelServer server = ChannelServer.builder(keys)
-                .listen(listen)
-                .authorizedKeys(members)
-                .joinSecretHash(() -> joinSecretHash(store))
-                .start();
+        List<AutoCloseable> started = new ArrayList<>();
+        try {
+            ChannelServer server = ChannelServer.builder(keys)
+                    .listen(listen)
+                    .authorizedKeys(members)
+                    .joinSecretHash(() -> joinSecretHash(store))
+                    .start();
+            started.add(server);
+            NodeNetwork network = assemble(root, identity, store, blocks, settings, contents, space, keys, saved,
+                    listen, members, server, started);
+            started.clear();
+            return network;
+        } catch (IOException | RuntimeException e) {
+            for (int i = started.size() - 1; i >= 0; i--) {
+                closeQuietly(started.get(i));
+            }
+            throw e;
+        }
+    }
+
+    /** The parts after the channel server, in order; each is added to {@code started} to be closed on failure. */
+    private static NodeNetwork assemble(Path root, NodeIdentity identity, NamespaceStore store, BlockStore blocks,
+                                        Settings settings, Supplier<Map<String, ContentInfo>> contents,
+                                        StorageSpace space, NodeKeys keys, ChannelSettings saved, HostPort listen,
+                                        AuthorizedKeys members, ChannelServer server, List<AutoCloseable> started)
+            throws IOException {
         List<HostPort> advertise = settings.advertise().isEmpty() && saved != null && settings.listen() == null
                 ? saved.advertiseAddresses() : settings.advertise();
         Integer savedBtPort = saved == null ? null : saved.btPort();
@@ -123,46 +158,72 @@ public final class NodeNetwork implements Closeable {
         List<HostPort> reachable = JoinSecret.reachableAddresses(channel);
         NodeNetwork[] holder = new NodeNetwork[1];
         Directory directory = new Directory(holder);
-        NodeSwarm swarm;
-        try {
-            InetAddress btAddress = InetAddress.getByName(listen.host());
-            RecentUse recentUse = new RecentUse(settings.keepRecent(), Clock.systemUTC());
-            swarm = startSwarm(settings, savedBtPort, btAddress, port -> NodeSwarm.start(blocks, btAddress, port,
-                    directory, directory::memberAddresses, settings.readTimeout(), server,
-                    () -> replicationTarget(store), space::usable, recentUse));
-        } catch (IOException | RuntimeException e) {
-            server.close();
-            throw e;
-        }
+        InetAddress btAddress = InetAddress.getByName(listen.host());
+        RecentUse recentUse = new RecentUse(settings.keepRecent(), Clock.systemUTC());
+        NodeSwarm swarm = startSwarm(settings, savedBtPort, btAddress, port -> NodeSwarm.start(blocks, btAddress,
+                port, directory, directory::memberAddresses, settings.readTimeout(), server,
+                () -> replicationTarget(store), space::usable, recentUse));
+        started.add(swarm);
         new ChannelSettings(channel.listen(), channel.advertise(), swarm.port()).save(root);
 
         ChannelClient client = ChannelClient.start(keys);
+        started.add(client);
         server.register(JoinHandler.COMMAND, new JoinHandler(store, identity.nodeId()));
         StorageCommands.register(server, blocks, space, swarm.recentUse());
         PeerInfo self = new PeerInfo(identity.nodeId(), identity.volumeId(), reachable, swarm.port(), hostId(),
                 headOf(store), 0, Instant.now());
-        Hello.register(server, () -> self.withState(headOf(store), space.usable()).seenAt(Instant.now()));
+        Supplier<PeerInfo> hello = () -> self.withState(headOf(store), space.usable()).seenAt(Instant.now());
+        Hello.register(server, hello);
 
+        MemberRecords records = new MemberRecords(store, identity.nodeId());
+        records.publish(recordAddresses(channel, reachable));
+        KnownPeers known = KnownPeers.load(root, settings.peers());
+        InboundPeers inbound = InboundPeers.start(server, identity.volumeId(), identity.nodeId(),
+                records::nodeOfKey);
+        started.add(inbound);
+        PeerSessions sessions = new PeerSessions(client, members, inbound);
+        started.add(sessions);
         List<Membership> sources = new ArrayList<>();
-        sources.add(StaticPeers.builder(identity.volumeId(), identity.nodeId(),
+        StaticPeers statics = StaticPeers.builder(identity.volumeId(), identity.nodeId(),
                         address -> client.anyMember(members, List.of(address)))
-                .peers(settings.peers())
+                .peers(known.addresses())
+                .identities(records::nodeOfKey)
                 .timeout(PROBE_TIMEOUT)
-                .start());
+                .start();
+        sources.add(statics);
+        started.add(statics);
+        StaticPeers recorded = StaticPeers.builder(identity.volumeId(), identity.nodeId(),
+                        address -> client.anyMember(members, List.of(address)))
+                .name("record")
+                .threads(2)
+                .identities(records::nodeOfKey)
+                .timeout(PROBE_TIMEOUT)
+                .start();
+        sources.add(recorded);
+        started.add(recorded);
         MdnsDiscovery mdns = null;
         if (settings.mdns()) {
             InetAddress bind = settings.bind() != null ? settings.bind() : defaultBindAddress(reachable);
             mdns = MdnsDiscovery.start(bind, store.volume().name(), self);
             sources.add(mdns);
+            MdnsDiscovery announcer = mdns;
+            started.add(announcer::closeAsync);
         }
+        sources.add(inbound);
         CompositeMembership membership = CompositeMembership.start(sources,
-                Hello.probe(peer -> holder[0].session(peer), PROBE_TIMEOUT), PROBE_INTERVAL);
+                Hello.probe(sessions::get, PROBE_TIMEOUT), PROBE_INTERVAL);
+        started.add(membership);
         VolumeSync sync = new VolumeSync(store, identity.nodeId(), directory, SWEEP_INTERVAL);
-        NodeNetwork network = new NodeNetwork(server, client, membership, mdns, sync, members);
+        started.add(sync);
+        NodeNetwork network = new NodeNetwork(server, client, membership, mdns, sync, sessions);
+        started.add(network.upkeep::shutdownNow);
         network.swarm = swarm;
+        network.selfAddresses = selfAddresses(listen, reachable);
+        network.memberAddresses = network.selfAddresses;
         holder[0] = network;
         network.replicator = new Replicator(identity.nodeId(), hostId(), directory, membership, swarm, blocks,
                 () -> replicationTarget(store), space::usable, contents, REPLICATION_INTERVAL, swarm.recentUse());
+        started.add(network.replicator);
         server.register(ConfigCommand.NAME, new ConfigCommand(store));
         NodeSwarm serving = swarm;
         network.scrub = new ScrubService(new Scrubber(blocks, contents, new Scrubber.Repair() {
@@ -176,41 +237,145 @@ public final class NodeNetwork implements Closeable {
                 serving.refetch(content);
             }
         }, SCRUB_RATE), settings.scrubInterval());
+        started.add(network.scrub);
         server.register(ScrubService.NAME, network.scrub);
         server.register(StatusCommand.NAME, new StatusCommand(identity, store, network.peerTable, swarm,
                 network.replicator, space, network.scrub));
-        membership.addListener(new MembershipListener() {
-            @Override
-            public void peerUp(PeerInfo peer) {
-                network.peerTable.up(peer);
-                log.info("peer {} is up at {}", peer.shortId(), peer.addresses());
-                sync.pullSoon(peer.nodeId());
-            }
+        server.register(PeersCommand.NAME, new PeersCommand(membership));
 
-            @Override
-            public void peerChanged(PeerInfo peer) {
-                network.peerTable.up(peer);
-                if (!peer.head().isEmpty()) {
-                    sync.pullSoon(peer.nodeId());
-                }
-            }
-
-            @Override
-            public void peerDown(PeerInfo peer) {
-                network.peerTable.down(peer);
-                log.info("peer {} is down", peer.shortId());
-                PeerSession gone = network.sessions.remove(peer.nodeId());
-                closeQuietly(gone);
-            }
-        });
+        String ownHost = connectable(listen.host());
+        ReverseLinks links = new ReverseLinks(new HostPort(ownHost, server.port()),
+                List.of(new HostPort(ownHost, swarm.port()), new HostPort(ownHost, swarm.streamPort())), hello,
+                PROBE_TIMEOUT);
+        membership.addListener(network.new Watcher(sync, links, known));
         if (mdns != null) {
             MdnsDiscovery announcer = mdns;
             store.addCommitListener(head -> announcer.update(head.name(), space.usable()));
         }
+        Runnable followRecords = () -> {
+            Set<HostPort> wanted = new HashSet<>();
+            records.addresses().values().forEach(wanted::addAll);
+            wanted.removeAll(statics.addresses());
+            wanted.removeAll(reachable);
+            recorded.replace(wanted);
+        };
+        store.addCommitListener(head -> network.upkeep.execute(followRecords));
+        long tick = PROBE_INTERVAL.toMillis();
+        network.upkeep.scheduleWithFixedDelay(() -> {
+            try {
+                followRecords.run();
+                for (PeerInfo peer : membership.peers()) {
+                    network.keepLink(links, peer);
+                }
+            } catch (RuntimeException e) {
+                log.warn("member upkeep failed", e);
+            }
+        }, ThreadLocalRandom.current().nextLong(tick / 4, tick), tick, TimeUnit.MILLISECONDS);
         sync.start(server);
         network.replicator.start(REPLICATION_GRACE);
         log.info("channel listening on {} ({}), node key {}", server.address(), reachable, keys.fingerprint());
         return network;
+    }
+
+    /** Our record names the listen address (every IPv4 address of this host for 0.0.0.0) and every --advertise. */
+    private static List<HostPort> recordAddresses(ChannelSettings channel, List<HostPort> reachable)
+            throws IOException {
+        Set<HostPort> all = new LinkedHashSet<>(channel.advertiseAddresses());
+        all.addAll(JoinSecret.reachableAddresses(new ChannelSettings(channel.listen(), List.of(), channel.btPort())));
+        all.addAll(reachable);
+        return new ArrayList<>(all);
+    }
+
+    /** A reverse link's forwards arrive from our own process, so BitTorrent and content streams admit us. */
+    private static Set<InetAddress> selfAddresses(HostPort listen, List<HostPort> reachable) {
+        Set<InetAddress> own = new HashSet<>();
+        resolveInto(new HostPort(connectable(listen.host()), listen.port()), own);
+        reachable.forEach(a -> resolveInto(a, own));
+        return Set.copyOf(own);
+    }
+
+    private static String connectable(String listenHost) {
+        return listenHost.equals("0.0.0.0") || listenHost.equals("::") || listenHost.equals("[::]")
+                ? "127.0.0.1" : listenHost;
+    }
+
+    private volatile Set<InetAddress> selfAddresses = Set.of();
+
+    /** Over a session we opened, have the peer listen for us: unless we reach it by its own link. */
+    private void keepLink(ReverseLinks links, PeerInfo peer) {
+        if (!sessions.throughReverseLink(peer)) {
+            links.keep(peer.nodeId(), sessions.get(peer));
+        }
+    }
+
+    /** Recomputed when peers come and go, so an incoming BitTorrent connection resolves nothing. */
+    private void refreshMemberAddresses() {
+        Set<InetAddress> addresses = new HashSet<>(selfAddresses);
+        for (PeerInfo peer : membership.peers()) {
+            peer.addresses().forEach(a -> resolveInto(a, addresses));
+        }
+        memberAddresses = Set.copyOf(addresses);
+    }
+
+    private static void resolveInto(HostPort address, Set<InetAddress> into) {
+        try {
+            into.add(InetAddress.getByName(address.host().startsWith("[")
+                    ? address.host().substring(1, address.host().length() - 1) : address.host()));
+        } catch (IOException e) {
+            // a name that does not resolve admits nobody
+        }
+    }
+
+    /** Membership news: sync pulls, the status table, links and remembered addresses. */
+    private final class Watcher implements MembershipListener {
+        private final VolumeSync sync;
+        private final ReverseLinks links;
+        private final KnownPeers known;
+
+        Watcher(VolumeSync sync, ReverseLinks links, KnownPeers known) {
+            this.sync = sync;
+            this.links = links;
+            this.known = known;
+        }
+
+        @Override
+        public void peerUp(PeerInfo peer) {
+            peerTable.up(peer);
+            log.info("peer {} is up at {}", peer.shortId(), peer.addresses());
+            refreshMemberAddresses();
+            routeChanged(peer);
+            sync.pullSoon(peer.nodeId());
+        }
+
+        @Override
+        public void peerChanged(PeerInfo peer) {
+            peerTable.up(peer);
+            refreshMemberAddresses();
+            routeChanged(peer);
+            if (!peer.head().isEmpty()) {
+                sync.pullSoon(peer.nodeId());
+            }
+        }
+
+        @Override
+        public void peerDown(PeerInfo peer) {
+            peerTable.down(peer);
+            log.info("peer {} is down", peer.shortId());
+            refreshMemberAddresses();
+            links.forget(peer.nodeId());
+            sessions.drop(peer.nodeId());
+        }
+
+        private void routeChanged(PeerInfo peer) {
+            if (!sessions.throughReverseLink(peer)) {
+                known.learn(peer.nodeId(), peer.addresses());
+            }
+            try {
+                upkeep.execute(() -> keepLink(links, peer));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing
+            }
+        }
     }
 
     /** The channel's bound port. */
@@ -266,12 +431,7 @@ public final class NodeNetwork implements Closeable {
     }
 
     private PeerSession session(PeerInfo peer) {
-        return sessions.compute(peer.nodeId(), (id, existing) -> {
-            if (existing != null) {
-                return existing;
-            }
-            return client.anyMember(members, peer.addresses());
-        });
+        return sessions.get(peer);
     }
 
     /** The peers that are up, through the network once it is built (before that: none). */
@@ -301,22 +461,10 @@ public final class NodeNetwork implements Closeable {
                     : net.membership.peer(nodeId).map(p -> new PeerLink(p.nodeId(), net.session(p)));
         }
 
-        /** Addresses of the peers that are up, for the BitTorrent acceptor. */
-        java.util.Set<InetAddress> memberAddresses() {
+        /** Addresses of the peers that are up and our own, for the BitTorrent acceptor and content streams. */
+        Set<InetAddress> memberAddresses() {
             NodeNetwork net = network[0];
-            java.util.Set<InetAddress> addresses = new java.util.HashSet<>();
-            if (net != null) {
-                for (PeerInfo peer : net.membership.peers()) {
-                    for (HostPort address : peer.addresses()) {
-                        try {
-                            addresses.add(InetAddress.getByName(address.host()));
-                        } catch (IOException e) {
-                            // a name that does not resolve admits nobody
-                        }
-                    }
-                }
-            }
-            return addresses;
+            return net == null ? Set.of() : net.memberAddresses;
         }
     }
 
@@ -371,6 +519,7 @@ public final class NodeNetwork implements Closeable {
 
     @Override
     public void close() {
+        upkeep.shutdownNow();
         closeQuietly(scrub);
         closeQuietly(replicator);
         closeQuietly(sync);
@@ -380,7 +529,7 @@ public final class NodeNetwork implements Closeable {
         } catch (RuntimeException e) {
             log.debug("closing the membership: {}", e.toString());
         }
-        sessions.values().forEach(NodeNetwork::closeQuietly);
+        closeQuietly(sessions);
         closeQuietly(client);
         closeQuietly(server);
         if (mdns != null) {

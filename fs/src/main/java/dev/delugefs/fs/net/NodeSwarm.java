@@ -169,6 +169,11 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
                 }, full);
     }
 
+    /** The port of the content stream server, on the same host as BitTorrent's. */
+    public int streamPort() {
+        return streams.port();
+    }
+
     public int port() {
         return swarm.localAddress().getPort();
     }

@@ -151,9 +151,8 @@ final class StreamFetcher {
     /** The bytes a ticket names, from the content stream of the peer that issued it. */
     private byte[] overStream(PeerDirectory.PeerLink peer, ExecResult ticket, long length) throws IOException {
         JsonNode answer = JSON.readTree(ticket.stdout());
-        // the address the channel reached the peer at reaches its content stream too
-        InetSocketAddress remote = (InetSocketAddress) peer.session().session().getIoSession().getRemoteAddress();
-        return ContentStreamClient.fetch(new InetSocketAddress(remote.getAddress(), answer.path("port").asInt()),
+        // where the channel reached the peer reaches its content stream too, directly or by its reverse link
+        return ContentStreamClient.fetch(peer.session().reach(answer.path("port").asInt()),
                 answer.path("ticket").asText(), length, timeout);
     }
 
