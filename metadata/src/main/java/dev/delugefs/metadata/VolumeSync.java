@@ -38,7 +38,12 @@ public final class VolumeSync implements AutoCloseable {
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     private static final int EXIT_USAGE = 2;
     private static final int EXIT_BUSY = 75;
-    private static final int THREADS = 2;
+    /**
+     * A notice or pull to a peer that went silent waits out {@link #COMMAND_TIMEOUT} on its thread; with one
+     * run per peer at a time, this many threads keep that many silent peers from delaying the others.
+     */
+    private static final int NOTICE_THREADS = 8;
+    private static final int PULL_THREADS = 4;
     private static final int QUEUE = 256;
     private static final Logger LOG = LoggerFactory.getLogger(VolumeSync.class);
 
@@ -50,8 +55,8 @@ public final class VolumeSync implements AutoCloseable {
     private final String nodeId;
     private final PeerDirectory peers;
     private final Duration sweepInterval;
-    private final ThreadPoolExecutor noticePool = boundedPool("delugefs-notify-");
-    private final ThreadPoolExecutor pullPool = boundedPool("delugefs-pull-");
+    private final ThreadPoolExecutor noticePool = boundedPool("delugefs-notify-", NOTICE_THREADS);
+    private final ThreadPoolExecutor pullPool = boundedPool("delugefs-pull-", PULL_THREADS);
     private final ScheduledExecutorService sweeper = new ScheduledThreadPoolExecutor(1, daemons("delugefs-sweep-"));
     private final Coalescer notices = new Coalescer(noticePool, this::notifyPeer, "pull-from notice");
     private final Coalescer pulls = new Coalescer(pullPool, this::pull, "pull");
@@ -88,7 +93,9 @@ public final class VolumeSync implements AutoCloseable {
         server.register(PULL_FROM, this::pullFrom);
         store.addCommitListener(head -> committed());
         long millis = sweepInterval.toMillis();
-        sweeper.scheduleWithFixedDelay(this::sweep, millis, millis, TimeUnit.MILLISECONDS);
+        // a random first delay: nodes started together must not sweep in step
+        long first = java.util.concurrent.ThreadLocalRandom.current().nextLong(millis / 2, millis + 1);
+        sweeper.scheduleWithFixedDelay(this::sweep, first, millis, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -234,8 +241,8 @@ public final class VolumeSync implements AutoCloseable {
         }
     }
 
-    private static ThreadPoolExecutor boundedPool(String prefix) {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
+    private static ThreadPoolExecutor boundedPool(String prefix, int threads) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(QUEUE), daemons(prefix));
         pool.allowCoreThreadTimeOut(true);
         return pool;

@@ -272,7 +272,7 @@ public final class NodeNetwork implements Closeable {
             }
         }, ThreadLocalRandom.current().nextLong(tick / 4, tick), tick, TimeUnit.MILLISECONDS);
         sync.start(server);
-        network.replicator.start(REPLICATION_GRACE);
+        network.replicator.start(REPLICATION_GRACE.plusMillis(ThreadLocalRandom.current().nextLong(1000)));
         log.info("channel listening on {} ({}), node key {}", server.address(), reachable, keys.fingerprint());
         return network;
     }
