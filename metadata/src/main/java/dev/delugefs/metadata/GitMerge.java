@@ -35,7 +35,8 @@ import java.util.TreeSet;
  */
 final class GitMerge {
 
-    enum Kind { UP_TO_DATE, FAST_FORWARD, MERGED }
+    /** ADOPTED: main moves to their head, which does not contain ours but has the same tree (see run). */
+    enum Kind { UP_TO_DATE, FAST_FORWARD, ADOPTED, MERGED }
 
     /** What main should become; {@code content} is null when it stays where it is. */
     record Outcome(Kind kind, MetaRepo.Content content, List<NamespaceMerge.Copy> copies) {
@@ -80,6 +81,13 @@ final class GitMerge {
             if (walk.isMergedInto(o, t)) {
                 return new Outcome(Kind.FAST_FORWARD, tc, List.of());
             }
+            if (oc.tree().equals(tc.tree()) && onlyMergesBeyond(walk, o, t) && onlyMergesBeyond(walk, t, o)) {
+                // Nodes that merged the same heads in other orders: the same tree under different merge
+                // commits. Merging those again makes yet another commit, and with several nodes pulling at
+                // once that never settles. Every node keeps the greater commit id instead, so all agree.
+                return ours.compareTo(theirs) >= 0 ? new Outcome(Kind.UP_TO_DATE, null, List.of())
+                        : new Outcome(Kind.ADOPTED, tc, List.of());
+            }
         }
         VirtualBase<ObjectId, Side> bases = new VirtualBase<>(new VirtualBase.History<>() {
             @Override
@@ -94,6 +102,27 @@ final class GitMerge {
         }, (b, x, y) -> merge(b, x, y).side);
         Merged merged = merge(bases.of(ours, theirs), side(oc), side(tc));
         return new Outcome(Kind.MERGED, write(oc, tc, merged.side), merged.copies);
+    }
+
+    /** How far the check below walks; beyond that it plays safe and merges. */
+    private static final int MAX_WALK = 512;
+
+    /**
+     * Whether every commit reachable from {@code from} but not from {@code other} is one of our merge commits,
+     * so that leaving {@code from} behind loses no change anybody made.
+     */
+    private static boolean onlyMergesBeyond(RevWalk walk, RevCommit from, RevCommit other) throws IOException {
+        walk.reset();
+        walk.markStart(walk.parseCommit(from));
+        walk.markUninteresting(walk.parseCommit(other));
+        int seen = 0;
+        for (RevCommit c : walk) {
+            if (++seen > MAX_WALK || c.getParentCount() < 2
+                    || !MERGER.getEmailAddress().equals(c.getAuthorIdent().getEmailAddress())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Every volume starts from the same genesis commit, so only the volume id tells two volumes apart. */

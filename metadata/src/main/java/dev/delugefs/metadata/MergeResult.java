@@ -19,6 +19,11 @@ public record MergeResult(Status status, ObjectId head, List<Change> changes, Li
         UP_TO_DATE,
         /** Ours was contained in theirs; {@code main} moved to their head. */
         FAST_FORWARD,
+        /**
+         * Both heads had the same tree and only merge commits apart, and theirs has the greater id;
+         * {@code main} moved to their head so that every node ends on the same commit.
+         */
+        ADOPTED,
         /** A merge commit with both heads as parents. */
         MERGED
     }

@@ -196,6 +196,23 @@ final class MetaRepo implements Closeable {
         return id;
     }
 
+    /**
+     * Compare-and-swap to a commit that need not contain {@code expected}: only for a head with the same tree
+     * whose history lacks nothing but merge commits (GitMerge's ADOPTED).
+     */
+    void replaceMain(ObjectId expected, ObjectId to) throws IOException {
+        RefUpdate update = repo.updateRef(MAIN);
+        update.setExpectedOldObjectId(expected);
+        update.setNewObjectId(to);
+        update.setForceUpdate(true);
+        update.setRefLogMessage("delugefs adopt", false);
+        RefUpdate.Result result = update.update();
+        if (result != RefUpdate.Result.FAST_FORWARD && result != RefUpdate.Result.FORCED) {
+            throw new IOException("could not move " + MAIN + " from " + expected.name() + " to " + to.name() + ": "
+                    + result);
+        }
+    }
+
     /** Compare-and-swap: fails, rather than overwrites, if main is no longer {@code expected}. */
     void moveMain(ObjectId expected, ObjectId to) throws IOException {
         RefUpdate update = repo.updateRef(MAIN);

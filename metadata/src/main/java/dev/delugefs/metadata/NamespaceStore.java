@@ -350,7 +350,11 @@ public final class NamespaceStore implements Closeable {
             return new MergeResult(MergeResult.Status.UP_TO_DATE, ours, List.of(), List.of());
         }
         MetaRepo.Content merged = outcome.content();
-        repo.moveMain(ours, merged.commit());
+        if (outcome.kind() == GitMerge.Kind.ADOPTED) {
+            repo.replaceMain(ours, merged.commit());
+        } else {
+            repo.moveMain(ours, merged.commit());
+        }
         writer.adopt(merged);
         List<Change> changes = NamespaceDiff.between(state.copy(), merged.records());
         state.reset(merged.records());
@@ -358,8 +362,11 @@ public final class NamespaceStore implements Closeable {
         LOG.info("merged {} into {}: {} as {}, {} changes, {} conflict copies, {} ms", theirs.name(), ours.name(),
                 outcome.kind(), merged.commit().name(), changes.size(), copies.size(),
                 (System.nanoTime() - start) / 1_000_000);
-        MergeResult.Status status = outcome.kind() == GitMerge.Kind.FAST_FORWARD
-                ? MergeResult.Status.FAST_FORWARD : MergeResult.Status.MERGED;
+        MergeResult.Status status = switch (outcome.kind()) {
+            case FAST_FORWARD -> MergeResult.Status.FAST_FORWARD;
+            case ADOPTED -> MergeResult.Status.ADOPTED;
+            default -> MergeResult.Status.MERGED;
+        };
         return new MergeResult(status, merged.commit(), changes, copies);
     }
 

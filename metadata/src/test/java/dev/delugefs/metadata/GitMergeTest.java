@@ -124,4 +124,61 @@ class GitMergeTest {
             }
         }
     }
+
+    /** Commits one blob on top of {@code parent} without moving main: a branch of history made by hand. */
+    private static ObjectId commitOn(MetaRepo repo, ObjectId parent, String treePath, long epochSecond)
+            throws Exception {
+        TreeIndex index = repo.read(parent).index();
+        try (ObjectInserter inserter = repo.newInserter()) {
+            index.putBlob(treePath, inserter.insert(Constants.OBJ_BLOB, "{}\n".getBytes(StandardCharsets.UTF_8)));
+            ObjectId tree = index.write(inserter);
+            PersonIdent who = new PersonIdent("t", "t@t", Instant.ofEpochSecond(epochSecond), ZoneOffset.UTC);
+            org.eclipse.jgit.lib.CommitBuilder c = new org.eclipse.jgit.lib.CommitBuilder();
+            c.setTreeId(tree);
+            c.setParentIds(parent);
+            c.setAuthor(who);
+            c.setCommitter(who);
+            c.setMessage(treePath + "\n");
+            ObjectId id = inserter.insert(c);
+            inserter.flush();
+            return id;
+        }
+    }
+
+    /** The merge commit GitMerge makes of two heads, written but not on main. */
+    private static ObjectId merged(MetaRepo repo, ObjectId ours, ObjectId theirs) throws Exception {
+        GitMerge.Outcome outcome = GitMerge.merge(repo, ours, theirs);
+        assertThat(outcome.kind()).isEqualTo(GitMerge.Kind.MERGED);
+        return outcome.content().commit();
+    }
+
+    @Test
+    void headsWithTheSameTreeAndOnlyMergesApartSettleOnTheGreaterCommit() throws Exception {
+        Path a = tmp.resolve("a");
+        Fixtures.create(a, 20).close();
+        try (MetaRepo repo = MetaRepo.open(a.resolve("meta.git"))) {
+            ObjectId base = repo.head();
+            ObjectId x = commitOn(repo, base, TreePaths.nodeFile("1".repeat(32)), 1_900_000_001L);
+            ObjectId y = commitOn(repo, base, TreePaths.nodeFile("2".repeat(32)), 1_900_000_002L);
+            ObjectId z = commitOn(repo, base, TreePaths.nodeFile("3".repeat(32)), 1_900_000_003L);
+            // two nodes that merged the same three heads in other orders
+            ObjectId one = merged(repo, merged(repo, x, y), z);
+            ObjectId two = merged(repo, merged(repo, x, z), y);
+            assertThat(one).isNotEqualTo(two);
+            assertThat(repo.read(one).tree()).isEqualTo(repo.read(two).tree());
+
+            ObjectId greater = one.compareTo(two) > 0 ? one : two;
+            ObjectId lesser = greater.equals(one) ? two : one;
+            GitMerge.Outcome onLesser = GitMerge.merge(repo, lesser, greater);
+            assertThat(onLesser.kind()).isEqualTo(GitMerge.Kind.ADOPTED);
+            assertThat(onLesser.content().commit()).isEqualTo(greater);
+            assertThat(GitMerge.merge(repo, greater, lesser).kind()).isEqualTo(GitMerge.Kind.UP_TO_DATE);
+
+            // a change of its own on the lesser side, even one that leaves the tree as it was, is merged
+            ObjectId own = commitOn(repo, lesser, TreePaths.nodeFile("3".repeat(32)), 1_900_000_009L);
+            assertThat(repo.read(own).tree()).isEqualTo(repo.read(greater).tree());
+            assertThat(GitMerge.merge(repo, own, greater).kind()).isEqualTo(GitMerge.Kind.MERGED);
+            assertThat(GitMerge.merge(repo, greater, own).kind()).isEqualTo(GitMerge.Kind.MERGED);
+        }
+    }
 }
