@@ -8,10 +8,12 @@ here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 
 packages=(openjdk-17-jdk-headless maven fuse libfuse2)
 if [[ "${1:-}" == "--test" ]]; then
-  # avahi-daemon and avahi-utils: the mDNS test runs its own avahi inside a network namespace
-  packages+=(attr fio git aria2 python3-libtorrent tar coreutils procps psmisc iproute2 dbus avahi-daemon avahi-utils)
+  # avahi-daemon and avahi-utils: the mDNS test runs its own avahi inside a network namespace;
+  # iptables: the membership test puts a node's namespace behind a NAT (drops inbound connections)
+  packages+=(attr fio git aria2 python3-libtorrent tar coreutils procps psmisc iproute2 dbus avahi-daemon avahi-utils
+             iptables)
 elif [[ "${1:-}" == "--bench" ]]; then
-  packages+=(gcc libfuse-dev socat python3)
+  packages+=(gcc libfuse-dev socat python3 iproute2 iptables)
 fi
 
 missing=()

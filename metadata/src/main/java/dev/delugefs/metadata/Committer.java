@@ -9,7 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The group-commit thread: waits until changes have been queued for {@code delay} (or a sync asks),
- * then runs one {@link Step} that commits all of them. Sequence numbers (one per record() call)
+ * then runs one {@link Step} that commits all of them. A change that comes after a quiet spell (no commit
+ * for a whole delay) waits only {@link #QUIET_DELAY_MILLIS}: one file saved on an idle volume reaches the
+ * other nodes at once, while a burst of changes is still committed in groups. Sequence numbers (one per record() call)
  * tell a sync when its changes are in.
  *
  * <p>A failed step is logged and retried after {@link #RETRY_MILLIS}; its changes stay in the
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 final class Committer implements Closeable {
 
     static final long RETRY_MILLIS = 1000;
+    static final long QUIET_DELAY_MILLIS = 25;
     private static final Logger LOG = LoggerFactory.getLogger(Committer.class);
 
     /** One commit of everything queued so far. */
@@ -34,6 +37,7 @@ final class Committer implements Closeable {
     private long queuedSeq;
     private long committedSeq;
     private long firstQueuedAt;
+    private long lastCommitAt = System.nanoTime() - Long.MAX_VALUE / 4;
     private long retryAt;
     private boolean backingOff;
     private boolean urgent;
@@ -61,7 +65,9 @@ final class Committer implements Closeable {
         }
         boolean wasIdle = queuedSeq == committedSeq;
         if (wasIdle) {
-            firstQueuedAt = System.nanoTime();
+            long now = System.nanoTime();
+            long quiet = TimeUnit.MILLISECONDS.toNanos(QUIET_DELAY_MILLIS);
+            firstQueuedAt = now - lastCommitAt > delayNanos && delayNanos > quiet ? now - (delayNanos - quiet) : now;
         }
         queuedSeq = seq;
         // only an idle committer sleeps without a deadline; waking a waiting one on every record() costs
@@ -170,6 +176,7 @@ final class Committer implements Closeable {
                     committedSeq = Math.max(committedSeq, seq);
                     // whatever arrived during the commit has waited at most since it started
                     firstQueuedAt = startedAt;
+                    lastCommitAt = System.nanoTime();
                 } else {
                     lastFailure = failure;
                     failedAttempt = attempt;

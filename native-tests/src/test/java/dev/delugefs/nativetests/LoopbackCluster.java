@@ -17,8 +17,10 @@ import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
- * n nodes of one volume on loopback, each a separate process named to all others with --peer (no mDNS),
- * the first made with {@code create}, the others with {@code mount --join}. The sandbox stops them.
+ * n nodes of one volume on loopback, each a separate process, no mDNS, as users set them up: the first made
+ * with {@code create} and no --peer, the others with {@code mount --join} and {@code --peer} naming the first
+ * node only. Every node must learn the others from the volume and from the sessions it accepts; start() waits
+ * until each sees all the others up. The sandbox stops them.
  */
 final class LoopbackCluster {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,10 +56,8 @@ final class LoopbackCluster {
             List<String> nodeArgs = new ArrayList<>(List.of("--listen", "127.0.0.1:" + ports.get(i)));
             nodeArgs.addAll(everyNode);
             nodeArgs.addAll(perNode.getOrDefault(i, List.of()));
-            for (int j = 0; j < n; j++) {
-                if (j != i) {
-                    nodeArgs.addAll(List.of("--peer", "127.0.0.1:" + ports.get(j)));
-                }
+            if (i > 0) {
+                nodeArgs.addAll(List.of("--peer", "127.0.0.1:" + ports.get(0)));
             }
             NodeProcess node;
             if (i == 0) {

@@ -100,9 +100,61 @@ final class NetnsLan implements AutoCloseable {
         return subnet + "." + (10 + node);
     }
 
+    /**
+     * Pulls node's cable: its eth0 goes down, which also drops every route through it (the multicast one
+     * included), so connections to and from the rest of the LAN fail while its own address still answers it.
+     */
+    void cut(int node) {
+        ip("-n", ownNamespace(node), "link", "set", "eth0", "down");
+    }
+
+    /** Plugs the cable back in: eth0 up (the kernel restores the subnet's route) and the multicast route again. */
+    void heal(int node) {
+        String ns = ownNamespace(node);
+        ip("-n", ns, "link", "set", "eth0", "up");
+        ip("-n", ns, "route", "replace", "224.0.0.0/4", "dev", "eth0");
+    }
+
+    /**
+     * Puts the node behind a NAT, as far as the others can tell: its namespace drops every connection that
+     * comes in over the LAN (packets of connections it opened itself still pass), while connections to its
+     * own address from inside the namespace (over lo: the CLI, ssh to itself) still work. The rule lives in
+     * the node's namespace only and goes with it.
+     */
+    void dropInboundConnections(int node) {
+        Cmd.of(inNamespace(node, List.of("iptables", "-w", "-A", "INPUT", "-i", "eth0", "-m", "state", "--state",
+                "NEW", "-j", "DROP"))).ok();
+    }
+
+    /** How many packets the rule of {@link #dropInboundConnections} dropped so far, or -1 if it cannot tell. */
+    long droppedInbound(int node) {
+        Cmd.Result r = Cmd.of(inNamespace(node, List.of("iptables", "-w", "-L", "INPUT", "-v", "-n", "-x"))).run();
+        for (String line : r.lines()) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length > 2 && f[2].equals("DROP")) {
+                return Long.parseLong(f[0]);
+            }
+        }
+        return -1;
+    }
+
+    /** Whether iptables, which {@link #dropInboundConnections} needs, is installed. */
+    static boolean hasIptables() {
+        return Cmd.of("sh", "-c", "command -v iptables").run().exit() == 0;
+    }
+
+    /** A node's namespace, refusing any this LAN did not create: nothing here may touch another namespace. */
+    private synchronized String ownNamespace(int node) {
+        String ns = namespace(node);
+        if (!created.contains(ns)) {
+            throw new IllegalStateException(ns + " is not a namespace of " + this);
+        }
+        return ns;
+    }
+
     /** The command run inside the node's namespace. */
     List<String> inNamespace(int node, List<String> command) {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace(node)));
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ownNamespace(node)));
         cmd.addAll(command);
         return cmd;
     }

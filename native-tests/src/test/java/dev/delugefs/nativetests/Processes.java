@@ -54,6 +54,20 @@ final class Processes {
         return null;
     }
 
+    /**
+     * The type of what is mounted at the path in the mount namespace of process pid ({@code /proc/PID/mounts}),
+     * or null: a node started with {@code ip netns exec} mounts in a namespace of its own, invisible here.
+     */
+    static String mountType(long pid, Path mountpoint) {
+        String want = mountpoint.toAbsolutePath().normalize().toString();
+        for (String[] m : mounts(Path.of("/proc", String.valueOf(pid), "mounts"))) {
+            if (m[1].equals(want)) {
+                return m[2];
+            }
+        }
+        return null;
+    }
+
     static boolean isMounted(Path mountpoint) {
         return mountType(mountpoint) != null;
     }
@@ -80,9 +94,13 @@ final class Processes {
     }
 
     private static List<String[]> mounts() {
+        return mounts(Path.of("/proc/mounts"));
+    }
+
+    private static List<String[]> mounts(Path table) {
         try {
             List<String[]> rows = new ArrayList<>();
-            for (String line : Files.readAllLines(Path.of("/proc/mounts"), StandardCharsets.ISO_8859_1)) {
+            for (String line : Files.readAllLines(table, StandardCharsets.ISO_8859_1)) {
                 String[] f = line.split(" ");
                 if (f.length >= 3) {
                     rows.add(new String[] {unescape(f[0]), unescape(f[1]), f[2]});
@@ -90,6 +108,9 @@ final class Processes {
             }
             return rows;
         } catch (IOException e) {
+            if (!table.equals(Path.of("/proc/mounts"))) {
+                return List.of();  // the process is gone, and its mounts with it
+            }
             throw new AssertionError("cannot read /proc/mounts", e);
         }
     }

@@ -31,11 +31,16 @@ final class Py {
     }
 
     static Cmd cmd(String code, byte[]... args) {
+        return Cmd.of(command(code, args));
+    }
+
+    /** The python3 command line of {@link #cmd}, for running it elsewhere (e.g. behind nsenter). */
+    static List<String> command(String code, byte[]... args) {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", "-c", PREAMBLE + code));
         for (byte[] a : args) {
             cmd.add(HexFormat.of().formatHex(a));
         }
-        return Cmd.of(cmd);
+        return cmd;
     }
 
     static Cmd.Result run(String code, byte[]... args) {

@@ -196,6 +196,8 @@ public final class NodeNetwork implements Closeable {
                         address -> client.anyMember(members, List.of(address)))
                 .name("record")
                 .threads(2)
+                // a joiner's record reaches us before the commit that lets its key in: retry soon
+                .backoff(Duration.ofSeconds(1), Duration.ofSeconds(5))
                 .identities(records::nodeOfKey)
                 .timeout(PROBE_TIMEOUT)
                 .start();

@@ -125,7 +125,7 @@ public final class NodeSwarm implements ContentNetwork, Closeable {
         this.peers = peers;
         this.memberAddresses = memberAddresses;
         this.readTimeout = readTimeout;
-        this.holders = new HolderFinder(peers);
+        this.holders = new HolderFinder(peers, readTimeout);
         this.direct = new StreamFetcher(blocks, peers, holders, readTimeout);
     }
 
