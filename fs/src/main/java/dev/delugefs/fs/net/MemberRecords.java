@@ -148,7 +148,7 @@ final class MemberRecords {
         if (address.port() < 1 || address.port() > 65535) {
             throw new IllegalArgumentException("port out of range");
         }
-        boolean literal = IPV4.matcher(host).matches() || (host.startsWith("[") && host.endsWith("]"));
+        boolean literal = IPV4.matcher(host).matches() || host.contains(":");
         if (!literal && !DNS_NAME.matcher(host).matches()) {
             throw new IllegalArgumentException("not an IP address or host name");
         }
@@ -156,6 +156,9 @@ final class MemberRecords {
             try {
                 InetAddress ip = InetAddress.getByName(host.startsWith("[") ? host.substring(1, host.length() - 1)
                         : host);
+                if (host.contains(":") && !(ip instanceof java.net.Inet6Address)) {
+                    throw new IllegalArgumentException("not an IPv6 address");
+                }
                 if (ip.isAnyLocalAddress() || ip.isMulticastAddress()) {
                     throw new IllegalArgumentException("a wildcard or multicast address");
                 }
