@@ -294,17 +294,25 @@ final class BtSwarmRuntime implements SwarmRuntime {
                 int aheadTo = Span.of(content, offset, length + Math.max(0, readAhead)).to();
                 BitSet verified = swarm.unit.bitmap().verified();
                 swarm.selector.want(from, aheadTo);
-                if (swarm.complete.get() || covers(verified, from, to)) {
+                // a whole content is done once it is in the store as complete, not merely verified: callers
+                // (pins, mirrors) open it from the store right after
+                boolean whole = from == 0 && to == pieceCount(content);
+                if (whole ? swarm.stored : swarm.complete.get() || covers(verified, from, to)) {
                     if (swarm.selector.retainMissing(verified)) {
                         requestTurn(swarm);  // reading ahead
                     }
                     result.complete(null);
                     return result;
                 }
-                waiter = new Waiter(from, to, result);
+                waiter = new Waiter(from, to, whole, result);
                 swarm.waiters.add(waiter);
                 updateUrgent(swarm);
                 requestTurn(swarm);
+                if (whole && swarm.unit.bitmap().isComplete()) {
+                    // every piece is verified but nobody moved it into the store yet (or it is being moved)
+                    Swarm verifiedAll = swarm;
+                    worker.execute(() -> settle(verifiedAll));
+                }
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("could not start fetching {}", content.id(), e);
@@ -588,6 +596,7 @@ final class BtSwarmRuntime implements SwarmRuntime {
             try {
                 swarm.unit.force();
                 blocks.completeFetched(swarm.content.id());
+                swarm.stored = true;
             } catch (IOException e) {
                 failure = e;
                 LOG.warn("could not complete fetched content {}", swarm.content.id(), e);
@@ -599,7 +608,8 @@ final class BtSwarmRuntime implements SwarmRuntime {
             boolean complete = swarm.complete.get();
             for (Iterator<Waiter> it = swarm.waiters.iterator(); it.hasNext(); ) {
                 Waiter waiter = it.next();
-                if (complete || covers(verified, waiter.from, waiter.to)) {
+                if (waiter.whole ? swarm.stored || failure != null
+                        : complete || covers(verified, waiter.from, waiter.to)) {
                     done.add(waiter);
                     it.remove();
                 }
@@ -631,6 +641,10 @@ final class BtSwarmRuntime implements SwarmRuntime {
         return TorrentId.fromBytes(HexFormat.of().parseHex(content.id()));
     }
 
+    private static int pieceCount(ContentInfo content) {
+        return (int) ((content.length() + content.pieceLength() - 1) / content.pieceLength());
+    }
+
     /** The pieces {@code from} to {@code to} (exclusive) that hold a byte range, clipped to the content. */
     private record Span(int from, int to) {
         static Span of(ContentInfo content, long offset, long length) {
@@ -641,7 +655,7 @@ final class BtSwarmRuntime implements SwarmRuntime {
     }
 
     /** A read waiting for pieces {@code from} to {@code to} (exclusive). */
-    private record Waiter(int from, int to, CompletableFuture<Void> future) {
+    private record Waiter(int from, int to, boolean whole, CompletableFuture<Void> future) {
     }
 
     /** One torrent of this runtime; never stopped while the runtime runs (bt #146), only paused. */
@@ -650,6 +664,8 @@ final class BtSwarmRuntime implements SwarmRuntime {
         final BlockUnit unit;
         final WantedPieceSelector selector;
         final AtomicBoolean complete = new AtomicBoolean();
+        /** Set once the complete content was moved into the store, after {@code complete}. */
+        volatile boolean stored;
         final List<Waiter> waiters = new ArrayList<>();  // guarded by the runtime
         long lastUsed;  // guarded by the runtime
         BtClient client;
