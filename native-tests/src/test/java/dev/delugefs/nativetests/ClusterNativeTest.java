@@ -201,6 +201,45 @@ class ClusterNativeTest {
         }
     }
 
+    /**
+     * The recipe for peers beyond the LAN: each joiner names the first node alone. `delugefs peers` then tells,
+     * on every node, each other member up and how it was learned, and the root remembers the addresses.
+     */
+    @Test
+    void joinersNamingTheFirstNodeAloneKnowEveryMemberAndPeersSaysHow() throws Exception {
+        LoopbackCluster cluster = LoopbackCluster.start(sandbox, 3);
+        NodeProcess c = cluster.node(2);
+        String first = LoopbackCluster.status(cluster.node(0)).path("node").asText();
+        String second = LoopbackCluster.status(cluster.node(1)).path("node").asText();
+
+        Cmd.Result json = NodeProcess.cli("peers", "--root", c.root().toString(), "--json").run();
+        assertThat(json.exit()).as(json.describe("peers --json")).isZero();
+        com.fasterxml.jackson.databind.JsonNode peers = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(json.stdoutBytes()).path("peers");
+        assertThat(peers).hasSize(2);
+        for (com.fasterxml.jackson.databind.JsonNode peer : peers) {
+            assertThat(peer.path("up").asBoolean()).as(peer.toString()).isTrue();
+            List<String> by = new java.util.ArrayList<>();
+            peer.path("learnedBy").forEach(n -> by.add(n.asText()));
+            if (peer.path("node").asText().equals(first)) {
+                assertThat(by).as("node 1, named by --peer").contains("peer");
+            } else {
+                assertThat(peer.path("node").asText()).isEqualTo(second);
+                assertThat(by).as("node 2, never named to node 3").doesNotContain("peer").isNotEmpty();
+                assertThat(peer.path("route").asText()).isIn("record", "inbound");
+            }
+        }
+        Cmd.Result table = NodeProcess.cli("peers", "--root", c.root().toString()).run();
+        assertThat(table.exit()).isZero();
+        assertThat(table.out()).contains("LEARNED BY", first, second);
+        assertThat(Files.readString(c.root().resolve("peers.json"))).contains(first, second);
+
+        Cmd.Result stranger = NodeProcess.cli("peers", "--root", sandbox.newDir("not-a-root").toString()).run();
+        assertThat(stranger.exit()).isEqualTo(1);
+        assertThat(stranger.err()).contains("not a DelugeFS storage root");
+        cluster.stopAll();
+    }
+
     /** Both sides of a partition edit one file; after the link heals both versions exist, on every node. */
     @Test
     void concurrentEditsWhileCutOffKeepBothVersions() throws Exception {

@@ -9,8 +9,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "peers", mixinStandardHelpOptions = true,
@@ -46,14 +44,9 @@ final class PeersCommand implements Callable<Integer> {
         for (JsonNode peer : peers) {
             out.printf("%-32s %-4s %-8s %-22s %s%n", peer.path("node").asText(),
                     peer.path("up").asBoolean() ? "up" : "DOWN", peer.path("route").asText(),
-                    String.join(",", strings(peer.path("addresses"))), String.join(",", strings(peer.path("learnedBy"))));
+                    String.join(",", StatusCommand.strings(peer.path("addresses"))),
+                    String.join(",", StatusCommand.strings(peer.path("learnedBy"))));
         }
         return 0;
-    }
-
-    private static List<String> strings(JsonNode array) {
-        List<String> list = new ArrayList<>();
-        array.forEach(n -> list.add(n.asText()));
-        return list;
     }
 }

@@ -78,7 +78,7 @@ final class StatusCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static java.util.List<String> strings(JsonNode array) {
+    static java.util.List<String> strings(JsonNode array) {
         java.util.List<String> list = new java.util.ArrayList<>();
         array.forEach(n -> list.add(n.asText()));
         return list;
