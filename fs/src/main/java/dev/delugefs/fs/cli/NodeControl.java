@@ -40,11 +40,10 @@ final class NodeControl implements AutoCloseable {
         if (channel == null) {
             throw new IOException("no node has run on " + root + " yet (no channel.json)");
         }
-        HostPort listen = channel.listenAddress();
-        String host = listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host();
+        HostPort own = channel.localAddress();
         NodeKeys keys = NodeKeys.load(root);
         ChannelClient client = ChannelClient.start(keys);
-        return new NodeControl(root, client, client.member(keys.fingerprint(), new HostPort(host, listen.port())));
+        return new NodeControl(root, client, client.member(keys.fingerprint(), own));
     }
 
     /** Runs a command of the node and returns its JSON answer. */

@@ -36,6 +36,13 @@ public record ChannelSettings(@JsonProperty("listen") String listen,
         return HostPort.parse(listen);
     }
 
+    /** The listen address as a local process connects to it: loopback when the node listens on all interfaces. */
+    public HostPort localAddress() {
+        HostPort listen = listenAddress();
+        return listen.host().equals("0.0.0.0") || listen.host().equals("::")
+                ? new HostPort("127.0.0.1", listen.port()) : listen;
+    }
+
     public List<HostPort> advertiseAddresses() {
         return advertise.stream().map(HostPort::parse).toList();
     }

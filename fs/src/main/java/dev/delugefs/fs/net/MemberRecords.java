@@ -154,8 +154,7 @@ final class MemberRecords {
         }
         if (literal) {
             try {
-                InetAddress ip = InetAddress.getByName(host.startsWith("[") ? host.substring(1, host.length() - 1)
-                        : host);
+                InetAddress ip = InetAddress.getByName(host);
                 if (host.contains(":") && !(ip instanceof java.net.Inet6Address)) {
                     throw new IllegalArgumentException("not an IPv6 address");
                 }

@@ -101,6 +101,8 @@ public final class NodeNetwork implements Closeable {
         return t;
     });
     private volatile Set<InetAddress> memberAddresses = Set.of();
+    /** Set once at start: our own addresses, which connections through a reverse link come from. */
+    private volatile Set<InetAddress> selfAddresses = Set.of();
     private volatile NodeSwarm swarm;
     private volatile Replicator replicator;
     private volatile ScrubService scrub;
@@ -176,7 +178,7 @@ public final class NodeNetwork implements Closeable {
         Hello.register(server, hello);
 
         MemberRecords records = new MemberRecords(store, identity.nodeId());
-        records.publish(recordAddresses(channel, reachable));
+        records.publish(recordAddresses(channel));
         KnownPeers known = KnownPeers.load(root, settings.peers());
         InboundPeers inbound = InboundPeers.start(server, identity.volumeId(), identity.nodeId(),
                 records::nodeOfKey);
@@ -220,7 +222,7 @@ public final class NodeNetwork implements Closeable {
         NodeNetwork network = new NodeNetwork(server, client, membership, mdns, sync, sessions);
         started.add(network.upkeep::shutdownNow);
         network.swarm = swarm;
-        network.selfAddresses = selfAddresses(listen, reachable);
+        network.selfAddresses = selfAddresses(channel.localAddress(), reachable);
         network.memberAddresses = network.selfAddresses;
         holder[0] = network;
         network.replicator = new Replicator(identity.nodeId(), hostId(), directory, membership, swarm, blocks,
@@ -245,8 +247,9 @@ public final class NodeNetwork implements Closeable {
                 network.replicator, space, network.scrub));
         server.register(PeersCommand.NAME, new PeersCommand(membership));
 
-        String ownHost = connectable(listen.host());
-        ReverseLinks links = new ReverseLinks(new HostPort(ownHost, server.port()),
+        HostPort own = channel.localAddress();
+        String ownHost = own.host();
+        ReverseLinks links = new ReverseLinks(own,
                 List.of(new HostPort(ownHost, swarm.port()), new HostPort(ownHost, swarm.streamPort())), hello,
                 PROBE_TIMEOUT);
         membership.addListener(network.new Watcher(sync, links, known));
@@ -280,28 +283,21 @@ public final class NodeNetwork implements Closeable {
     }
 
     /** Our record names the listen address (every IPv4 address of this host for 0.0.0.0) and every --advertise. */
-    private static List<HostPort> recordAddresses(ChannelSettings channel, List<HostPort> reachable)
+    private static List<HostPort> recordAddresses(ChannelSettings channel)
             throws IOException {
+        // reachable is --advertise when given, else the listen address: the record names both
         Set<HostPort> all = new LinkedHashSet<>(channel.advertiseAddresses());
         all.addAll(JoinSecret.reachableAddresses(new ChannelSettings(channel.listen(), List.of(), channel.btPort())));
-        all.addAll(reachable);
         return new ArrayList<>(all);
     }
 
     /** A reverse link's forwards arrive from our own process, so BitTorrent and content streams admit us. */
-    private static Set<InetAddress> selfAddresses(HostPort listen, List<HostPort> reachable) {
+    private static Set<InetAddress> selfAddresses(HostPort local, List<HostPort> reachable) {
         Set<InetAddress> own = new HashSet<>();
-        resolveInto(new HostPort(connectable(listen.host()), listen.port()), own);
+        resolveInto(local, own);
         reachable.forEach(a -> resolveInto(a, own));
         return Set.copyOf(own);
     }
-
-    private static String connectable(String listenHost) {
-        return listenHost.equals("0.0.0.0") || listenHost.equals("::") || listenHost.equals("[::]")
-                ? "127.0.0.1" : listenHost;
-    }
-
-    private volatile Set<InetAddress> selfAddresses = Set.of();
 
     /** Over a session we opened, have the peer listen for us: unless we reach it by its own link. */
     private void keepLink(ReverseLinks links, PeerInfo peer) {
@@ -321,8 +317,7 @@ public final class NodeNetwork implements Closeable {
 
     private static void resolveInto(HostPort address, Set<InetAddress> into) {
         try {
-            into.add(InetAddress.getByName(address.host().startsWith("[")
-                    ? address.host().substring(1, address.host().length() - 1) : address.host()));
+            into.add(InetAddress.getByName(address.host()));
         } catch (IOException e) {
             // a name that does not resolve admits nobody
         }
